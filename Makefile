@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# itimer groups: build the module, boot a VM and test it there.
+#
+#   make            build the module (against KVER, Debian's 6.1 by default)
+#   make check      build, boot the VM, run every selftest
+#   make demo       build, boot the VM, show the module at work
+#   make lint       W=1 + sparse, checkpatch --strict, uapi header checks
+#
+# Variables:
+#   KVER=<release>      kernel to build for and boot (default: the one
+#                       Debian's linux-headers-amd64 depends on)
+#   T="prog ..."        make check: run only these test programs
+#   BROKEN=test|warn    make check on a deliberately broken build (must fail)
+#   ITG_KVM=1           use /dev/kvm when it works (TCG by default)
+#   LOG=<file>          where to keep the VM console log
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+KVER = $(shell $(TOP)/scripts/kver.sh)
+KDIR = /lib/modules/$(KVER)/build
+KSRC := $(BUILD)/ksrc
+LOG ?= $(BUILD)/vm-$(or $(BROKEN),check).log
+
+CC ?= gcc
+TEST_CFLAGS := -O2 -g -Wall -D_GNU_SOURCE \
+	-static -pthread -I$(TOP)/uapi -I$(KSRC)/tools/testing/selftests
+ifeq ($(BROKEN),test)
+TEST_CFLAGS += -DITG_BROKEN_TEST
+endif
+
+# Test programs: selftests/<name>.c, run as listed in selftests/tests.list.
+TEST_PROGS := $(patsubst selftests/%.c,%,$(wildcard selftests/itg_*.c))
+SELDIR := $(BUILD)/selftests$(if $(filter test,$(BROKEN)),-broken)
+TEST_BINS := $(addprefix $(SELDIR)/,$(TEST_PROGS))
+HDRS := $(wildcard uapi/linux/*.h) $(wildcard selftests/*.h)
+MOD_SRCS := $(wildcard module/*.c module/*.h) Kbuild
+
+.PHONY: all module deps check demo lint clean selftests help
+.DELETE_ON_ERROR:
+
+all: module
+
+help:
+	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@$(TOP)/scripts/deps.sh
+
+$(KSRC)/.extracted: | deps
+	@$(TOP)/scripts/ksrc.sh $(KSRC)
+
+module: deps
+	$(MAKE) -C $(KDIR) M=$(TOP) $(if $(filter warn,$(BROKEN)),ITG_BROKEN_WARN=y) modules
+
+$(SELDIR)/%: selftests/%.c $(HDRS) $(KSRC)/.extracted
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< -lrt
+
+selftests: deps $(TEST_BINS)
+
+# The list of programs the guest runs, limited to T when given.
+$(BUILD)/tests.list: selftests/tests.list FORCE
+	@mkdir -p $(BUILD)
+	@awk -v only="$(T)" 'BEGIN { n = split(only, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 } \
+		/^[[:space:]]*(#|$$)/ { next } n == 0 || ($$3 in want)' $< > $@
+	@[ -s $@ ] || { echo "no test matches T=$(T)"; exit 1; }
+
+$(BUILD)/check$(BROKEN).cpio.gz: module selftests $(BUILD)/tests.list
+	@echo "initramfs: $(words $(TEST_BINS)) test programs"
+	@$(TOP)/scripts/mkinitramfs.sh $@ check $(TOP)/itimer_group.ko \
+		$(BUILD)/tests.list $(TEST_BINS)
+
+check: $(BUILD)/check$(BROKEN).cpio.gz
+	@$(TOP)/scripts/vm-run.sh check /boot/vmlinuz-$(KVER) $< $(LOG)
+
+DEMO_BINS := $(SELDIR)/itg_example
+
+$(BUILD)/demo.cpio.gz: module selftests
+	@echo > $(BUILD)/demo.list
+	@$(TOP)/scripts/mkinitramfs.sh $@ demo $(TOP)/itimer_group.ko \
+		$(BUILD)/demo.list $(DEMO_BINS) $(TOP)/scripts/itg-demo.sh
+
+demo: $(BUILD)/demo.cpio.gz
+	@$(TOP)/scripts/vm-run.sh demo /boot/vmlinuz-$(KVER) $< $(BUILD)/vm-demo.log
+
+lint: deps $(KSRC)/.extracted
+	@$(TOP)/scripts/lint.sh $(KDIR) $(KSRC)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
+	rm -rf $(BUILD)
+
+FORCE:

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * itimer_group: processes, itimer sharing groups and their lifetime.
+ *
+ * A process's state (struct itg_proc) is created by its first ioctl and
+ * destroyed when the process closes its last fd on the device or when its
+ * last thread exits.  It owns the shared group and the private groups of
+ * its threads.  A private group dies with its thread: the sched_process_exit
+ * probe marks it dead at once (no signal is sent after that) and leaves the
+ * rest (cancelling hrtimers, freeing) to a work item, since the probe runs
+ * with preemption disabled.
+ */
+#include <linux/atomic.h>
+#include <linux/hashtable.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/rhashtable.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/tracepoint.h>
+
+#include "itg.h"
+
+static DEFINE_MUTEX(itg_lock);
+static DEFINE_HASHTABLE(itg_procs, 8);
+static struct rhashtable itg_private;
+static atomic_t itg_nr_private = ATOMIC_INIT(0);
+static atomic64_t itg_next_id = ATOMIC64_INIT(0);
+static struct workqueue_struct *itg_wq;
+static struct tracepoint *itg_tp_exit;
+
+static const struct rhashtable_params itg_private_params = {
+	.key_len = sizeof(struct task_struct *),
+	.key_offset = offsetof(struct itg_group, key),
+	.head_offset = offsetof(struct itg_group, node),
+	.automatic_shrinking = true,
+};
+
+static void itg_group_put(struct itg_group *grp)
+{
+	if (refcount_dec_and_test(&grp->ref)) {
+		itg_proc_put(grp->proc);
+		kfree_rcu(grp, rcu);
+	}
+}
+
+void itg_proc_put(struct itg_proc *proc)
+{
+	if (refcount_dec_and_test(&proc->ref)) {
+		put_pid(proc->tgid);
+		kfree_rcu(proc, rcu);
+	}
+}
+
+/*
+ * Stop sending signals from @grp and, for a private group, free its key at
+ * once (a new thread may get the same task_struct).  Callable in atomic
+ * context.  True for the one caller that stopped it.
+ */
+static bool itg_group_mark_dead(struct itg_group *grp)
+{
+	if (test_and_set_bit(ITG_GROUP_DEAD, &grp->flags))
+		return false;
+	if (grp->key) {
+		RCU_INIT_POINTER(grp->task, NULL);
+		rhashtable_remove_fast(&itg_private, &grp->node,
+				       itg_private_params);
+		atomic_dec(&grp->proc->nr_private);
+		atomic_dec(&itg_nr_private);
+	}
+	return true;
+}
+
+/* Take @grp out of its process and stop its timers; drops the list's ref. */
+static void itg_group_unlink(struct itg_group *grp)
+{
+	int i;
+
+	lockdep_assert_held(&grp->proc->lock);
+	if (list_empty(&grp->link))
+		return;
+	list_del_init(&grp->link);
+	itg_group_mark_dead(grp);
+	for (i = 0; i < ITG_NR_TIMERS; i++)
+		itg_timer_stop(&grp->timers[i]);
+	itg_group_put(grp);
+}
+
+static void itg_group_exit_work(struct work_struct *work)
+{
+	struct itg_group *grp = container_of(work, struct itg_group, exit_work);
+	struct itg_proc *proc = grp->proc;
+
+	mutex_lock(&proc->lock);
+	itg_group_unlink(grp);
+	mutex_unlock(&proc->lock);
+	itg_group_put(grp);
+}
+
+static struct itg_group *itg_group_new(struct itg_proc *proc,
+				       struct task_struct *tsk)
+{
+	struct itg_group *grp;
+	int i;
+
+	grp = kzalloc(sizeof(*grp), GFP_KERNEL_ACCOUNT);
+	if (!grp)
+		return NULL;
+	grp->id = atomic64_inc_return(&itg_next_id);
+	grp->proc = proc;
+	refcount_inc(&proc->ref);
+	grp->key = tsk;
+	RCU_INIT_POINTER(grp->task, tsk);
+	INIT_LIST_HEAD(&grp->link);
+	refcount_set(&grp->ref, 1);
+	spin_lock_init(&grp->lock);
+	INIT_WORK(&grp->exit_work, itg_group_exit_work);
+	for (i = 0; i < ITG_NR_TIMERS; i++)
+		itg_timer_init(&grp->timers[i], grp, i);
+	return grp;
+}
+
+/* Stop everything of @proc; runs in task context, any number of times. */
+static void itg_proc_kill(struct itg_proc *proc)
+{
+	struct itg_group *grp, *tmp;
+
+	mutex_lock(&itg_lock);
+	if (proc->dead) {
+		mutex_unlock(&itg_lock);
+		return;
+	}
+	proc->dead = true;
+	hash_del_rcu(&proc->hnode);
+	mutex_unlock(&itg_lock);
+
+	mutex_lock(&proc->lock);
+	list_for_each_entry_safe(grp, tmp, &proc->groups, link)
+		itg_group_unlink(grp);
+	mutex_unlock(&proc->lock);
+	itg_proc_put(proc);	/* the hash's reference */
+}
+
+static void itg_proc_kill_work(struct work_struct *work)
+{
+	struct itg_proc *proc = container_of(work, struct itg_proc, kill_work);
+
+	itg_proc_kill(proc);
+	itg_proc_put(proc);
+}
+
+static struct itg_proc *itg_proc_lookup(struct pid *tgid)
+{
+	struct itg_proc *proc;
+
+	hash_for_each_possible_rcu(itg_procs, proc, hnode, (unsigned long)tgid)
+		if (proc->tgid == tgid)
+			return proc;
+	return NULL;
+}
+
+static struct itg_proc *itg_proc_new(struct pid *tgid)
+{
+	struct itg_proc *proc;
+
+	proc = kzalloc(sizeof(*proc), GFP_KERNEL_ACCOUNT);
+	if (!proc)
+		return NULL;
+	proc->tgid = get_pid(tgid);
+	refcount_set(&proc->ref, 1);
+	mutex_init(&proc->lock);
+	INIT_LIST_HEAD(&proc->groups);
+	INIT_WORK(&proc->kill_work, itg_proc_kill_work);
+	proc->shared = itg_group_new(proc, NULL);
+	if (!proc->shared) {
+		itg_proc_put(proc);
+		return NULL;
+	}
+	list_add(&proc->shared->link, &proc->groups);
+	return proc;
+}
+
+/* The calling process's state, created on first use; a reference. */
+struct itg_proc *itg_proc_get_current(void)
+{
+	struct pid *tgid = task_tgid(current);
+	struct itg_proc *proc;
+
+	rcu_read_lock();
+	proc = itg_proc_lookup(tgid);
+	if (proc && refcount_inc_not_zero(&proc->ref)) {
+		rcu_read_unlock();
+		return proc;
+	}
+	rcu_read_unlock();
+
+	mutex_lock(&itg_lock);
+	proc = itg_proc_lookup(tgid);
+	if (!proc) {
+		proc = itg_proc_new(tgid);
+		if (!proc) {
+			mutex_unlock(&itg_lock);
+			return ERR_PTR(-ENOMEM);
+		}
+		hash_add_rcu(itg_procs, &proc->hnode, (unsigned long)tgid);
+	}
+	refcount_inc(&proc->ref);
+	mutex_unlock(&itg_lock);
+	return proc;
+}
+
+/* The process whose tgid is @tgid closed its last fd on the device. */
+void itg_proc_kill_pid(struct pid *tgid)
+{
+	struct itg_proc *proc;
+
+	rcu_read_lock();
+	proc = itg_proc_lookup(tgid);
+	if (proc && !refcount_inc_not_zero(&proc->ref))
+		proc = NULL;
+	rcu_read_unlock();
+	if (proc) {
+		itg_proc_kill(proc);
+		itg_proc_put(proc);
+	}
+}
+
+static struct itg_group *itg_private_lookup(struct task_struct *tsk)
+{
+	return rhashtable_lookup(&itg_private, &tsk, itg_private_params);
+}
+
+/* Is @tsk, a thread of @proc, in a private group?  Caller holds RCU. */
+bool itg_task_is_private(struct itg_proc *proc, struct task_struct *tsk)
+{
+	struct itg_group *grp;
+
+	if (!atomic_read(&proc->nr_private))
+		return false;
+	grp = itg_private_lookup(tsk);
+	return grp && grp->proc == proc &&
+	       !test_bit(ITG_GROUP_DEAD, &grp->flags);
+}
+
+/*
+ * The calling thread's group.  The caller holds proc->lock, which keeps
+ * the group linked: only this thread, its own exit or the death of the
+ * process unlinks it, and the last two take proc->lock too.
+ */
+struct itg_group *itg_group_of_current(struct itg_proc *proc)
+{
+	struct itg_group *grp;
+
+	lockdep_assert_held(&proc->lock);
+	rcu_read_lock();
+	grp = itg_private_lookup(current);
+	rcu_read_unlock();
+	if (grp && grp->proc == proc && !list_empty(&grp->link) &&
+	    !test_bit(ITG_GROUP_DEAD, &grp->flags))
+		return grp;
+	return proc->shared;
+}
+
+void itg_group_info(struct itg_group *grp, struct itg_group_info *info)
+{
+	struct itg_proc *proc = grp->proc;
+	struct task_struct *leader;
+	int i, nr = 0;
+
+	info->id = grp->id;
+	info->tgid = pid_nr(proc->tgid);
+	info->scope = grp->key ? ITG_SCOPE_PRIVATE : ITG_SCOPE_SHARED;
+	if (grp->key) {
+		nr = 1;
+	} else {
+		rcu_read_lock();
+		leader = pid_task(proc->tgid, PIDTYPE_TGID);
+		if (leader)
+			nr = get_nr_threads(leader) -
+			     atomic_read(&proc->nr_private);
+		rcu_read_unlock();
+	}
+	info->nr_members = max(nr, 0);
+	info->armed = 0;
+	for (i = 0; i < ITG_NR_TIMERS; i++)
+		if (itg_timer_armed(&grp->timers[i]))
+			info->armed |= 1U << i;
+}
+
+/* Move the calling thread into a new private group or back to shared. */
+int itg_set_scope(struct itg_proc *proc, u32 scope)
+{
+	struct itg_group *grp;
+	int ret;
+
+	lockdep_assert_held(&proc->lock);
+	grp = itg_group_of_current(proc);
+	if (scope == ITG_SCOPE_SHARED) {
+		if (grp != proc->shared)
+			itg_group_unlink(grp);
+		return 0;
+	}
+	if (grp != proc->shared)
+		return 0;
+
+	grp = itg_group_new(proc, current);
+	if (!grp)
+		return -ENOMEM;
+	/* Counted before it is visible, so that no lookup sees it uncounted. */
+	atomic_inc(&proc->nr_private);
+	atomic_inc(&itg_nr_private);
+	ret = rhashtable_lookup_insert_fast(&itg_private, &grp->node,
+					    itg_private_params);
+	if (ret) {
+		atomic_dec(&proc->nr_private);
+		atomic_dec(&itg_nr_private);
+		set_bit(ITG_GROUP_DEAD, &grp->flags);
+		itg_group_put(grp);
+		return ret;
+	}
+	list_add_tail(&grp->link, &proc->groups);
+	return 0;
+}
+
+/*
+ * sched_process_exit: called in do_exit() of every task, with preemption
+ * disabled.  O(1): two hash lookups, and only while the module has state.
+ */
+static void itg_probe_exit(void *data, struct task_struct *tsk)
+{
+	struct itg_group *grp;
+	struct itg_proc *proc;
+
+	rcu_read_lock();
+	if (atomic_read(&itg_nr_private)) {
+		grp = itg_private_lookup(tsk);
+		if (grp && itg_group_mark_dead(grp) &&
+		    refcount_inc_not_zero(&grp->ref) &&
+		    !queue_work(itg_wq, &grp->exit_work))
+			itg_group_put(grp);
+	}
+	/* The last thread of the process: signal->live reached 0 before. */
+	if (!atomic_read(&tsk->signal->live)) {
+		proc = itg_proc_lookup(task_tgid(tsk));
+		if (proc && refcount_inc_not_zero(&proc->ref) &&
+		    !queue_work(itg_wq, &proc->kill_work))
+			itg_proc_put(proc);
+	}
+	rcu_read_unlock();
+}
+
+static void itg_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_exit"))
+		itg_tp_exit = tp;
+}
+
+int itg_groups_init(void)
+{
+	int ret;
+
+	for_each_kernel_tracepoint(itg_find_tracepoint, NULL);
+	if (!itg_tp_exit) {
+		pr_err("tracepoint sched_process_exit not found\n");
+		return -ENOENT;
+	}
+	ret = rhashtable_init(&itg_private, &itg_private_params);
+	if (ret)
+		return ret;
+	itg_wq = alloc_workqueue("itimer_group", 0, 0);
+	if (!itg_wq) {
+		ret = -ENOMEM;
+		goto err_ht;
+	}
+	ret = tracepoint_probe_register(itg_tp_exit, itg_probe_exit, NULL);
+	if (ret)
+		goto err_wq;
+	return 0;
+
+err_wq:
+	destroy_workqueue(itg_wq);
+err_ht:
+	rhashtable_destroy(&itg_private);
+	return ret;
+}
+
+void itg_groups_exit(void)
+{
+	struct itg_proc *proc;
+	struct hlist_node *tmp;
+	int bkt;
+
+	tracepoint_probe_unregister(itg_tp_exit, itg_probe_exit, NULL);
+	tracepoint_synchronize_unregister();
+	/* Queued exit and kill work holds references: let it finish. */
+	drain_workqueue(itg_wq);
+	/*
+	 * A process whose ioctl raced with the close of its last fd can
+	 * outlive its fds: nothing can reach it any more, stop it here.
+	 */
+	hash_for_each_safe(itg_procs, bkt, tmp, proc, hnode) {
+		refcount_inc(&proc->ref);
+		itg_proc_kill(proc);
+		itg_proc_put(proc);
+	}
+	destroy_workqueue(itg_wq);
+	rhashtable_destroy(&itg_private);
+	/* kfree_rcu() callbacks do not run module code; nothing to wait. */
+}

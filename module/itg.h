@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * itimer_group: internal interfaces.
+ *
+ * Objects and their locks:
+ *
+ *   itg_procs (hash, RCU readers)  per-process state, keyed by tgid
+ *     itg_lock (mutex)             adds and removes procs
+ *   itg_private (rhashtable)       thread -> its private group
+ *   itg_proc.lock (mutex)          the proc's group list, scope changes,
+ *                                  every timer ioctl of the process
+ *   itg_group.lock (spinlock)      the timer state of the group's three
+ *                                  itimers; also taken by hrtimer callbacks
+ *   sighand->siglock               nests inside itg_group.lock
+ */
+#ifndef _ITG_H
+#define _ITG_H
+
+#include <linux/hrtimer.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include <linux/itimer_group.h>
+
+struct itg_group;
+
+struct itg_timer {
+	struct hrtimer hrt;
+	struct itg_group *grp;
+	/* All below: grp->lock. */
+	ktime_t next;		/* grid time of the next expiry */
+	ktime_t interval;	/* 0: one-shot */
+	u64 cookie;
+	u64 expirations;	/* since armed */
+	u32 carry;		/* expirations not yet put in any signal */
+	u32 queued_overrun;	/* si_overrun of our queued signal */
+	u32 overrun_last;	/* of the last consumed signal */
+	pid_t target;		/* global tid our last signal was queued to */
+	int signo;
+	u8 which;
+	bool armed;
+	bool queued;		/* our signal may still be pending at target */
+};
+
+enum itg_group_flags {
+	ITG_GROUP_DEAD,		/* no more signals; unlink pending or done */
+};
+
+struct itg_proc;
+
+struct itg_group {
+	u64 id;
+	struct itg_proc *proc;		/* holds a reference */
+	struct task_struct *key;	/* private: itg_private key, immutable */
+	struct task_struct __rcu *task;	/* private: member, NULL once exiting */
+	struct rhash_head node;		/* itg_private */
+	struct list_head link;		/* proc->groups: proc->lock */
+	unsigned long flags;		/* ITG_GROUP_* bits */
+	refcount_t ref;
+	spinlock_t lock;		/* the timers' state */
+	struct work_struct exit_work;
+	struct rcu_head rcu;
+	struct itg_timer timers[ITG_NR_TIMERS];
+};
+
+struct itg_proc {
+	struct pid *tgid;		/* holds a reference */
+	struct hlist_node hnode;	/* itg_procs: itg_lock */
+	refcount_t ref;
+	struct mutex lock;		/* groups, scope, timer ioctls */
+	struct list_head groups;	/* shared group first: lock */
+	struct itg_group *shared;
+	atomic_t nr_private;		/* live private groups */
+	bool dead;			/* itg_lock */
+	struct work_struct kill_work;
+	struct rcu_head rcu;
+};
+
+/* group.c */
+int itg_groups_init(void);
+void itg_groups_exit(void);
+struct itg_proc *itg_proc_get_current(void);
+void itg_proc_put(struct itg_proc *proc);
+void itg_proc_kill_pid(struct pid *tgid);
+struct itg_group *itg_group_of_current(struct itg_proc *proc);
+bool itg_task_is_private(struct itg_proc *proc, struct task_struct *tsk);
+int itg_set_scope(struct itg_proc *proc, u32 scope);
+void itg_group_info(struct itg_group *grp, struct itg_group_info *info);
+
+/* timer.c */
+extern unsigned long itg_min_period_ns;
+void itg_timer_init(struct itg_timer *t, struct itg_group *grp, int which);
+void itg_timer_stop(struct itg_timer *t);
+int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
+		  struct itg_timer_set *old);
+void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out);
+bool itg_timer_armed(struct itg_timer *t);
+
+#endif /* _ITG_H */

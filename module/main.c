@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * itimer_group: itimer sharing groups for Linux threads.
+ *
+ * The misc device /dev/itimer_group and its ioctl ABI.  An open file is
+ * bound to the process (thread group) that opened it; the state lives per
+ * process.  The ioctl handlers only copy and check arguments; the work is
+ * done in group.c and timer.c.
+ */
+#include <linux/fdtable.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+
+#include "itg.h"
+
+#define ITG_VERSION "0.2.0"
+
+/* A command without its size bits: structs grow, their @size says how. */
+#define ITG_CMD(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
+/*
+ * Copy a struct that starts with its __u32 size from userspace.  Sizes from
+ * @ver0 to a page are accepted; a tail we do not know must be zero.
+ */
+static int itg_copy_in(void *dst, size_t ksize, size_t ver0,
+		       const void __user *src, u32 *usize)
+{
+	if (get_user(*usize, (const u32 __user *)src))
+		return -EFAULT;
+	if (*usize < ver0)
+		return -EINVAL;
+	if (*usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(dst, ksize, src, *usize);
+}
+
+static int itg_copy_out(void __user *dst, const void *src, size_t ksize,
+			u32 usize)
+{
+	return copy_to_user(dst, src, min_t(size_t, ksize, usize)) ?
+	       -EFAULT : 0;
+}
+
+static bool itg_zeroed(const u64 *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static int itg_check_which(u32 which)
+{
+	if (which >= ITG_NR_TIMERS)
+		return -EINVAL;
+	/* ITIMER_VIRTUAL and ITIMER_PROF: issue 3 of the project. */
+	if (which != ITG_TIMER_REAL)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+static int itg_check_signo(u32 signo)
+{
+	if (signo == 0)
+		return 0;
+	if (!valid_signal(signo) || signo == SIGKILL || signo == SIGSTOP)
+		return -EINVAL;
+	return 0;
+}
+
+static long itg_ioctl_set_timer(struct itg_proc *proc, void __user *uarg)
+{
+	struct itg_timer_set req = {};
+	struct itg_group *grp;
+	u32 usize;
+	int ret;
+
+	ret = itg_copy_in(&req, sizeof(req), ITG_TIMER_SET_SIZE_VER0, uarg,
+			  &usize);
+	if (ret)
+		return ret;
+	if (req.flags || !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)) ||
+	    req.value_ns > KTIME_MAX || req.interval_ns > KTIME_MAX)
+		return -EINVAL;
+	ret = itg_check_signo(req.signo);
+	if (!ret)
+		ret = itg_check_which(req.which);
+	if (ret)
+		return ret;
+
+	mutex_lock(&proc->lock);
+	grp = itg_group_of_current(proc);
+	ret = itg_timer_set(&grp->timers[req.which], &req, &req);
+	mutex_unlock(&proc->lock);
+	if (ret)
+		return ret;
+	return itg_copy_out(uarg, &req, sizeof(req), usize);
+}
+
+static long itg_ioctl_get_timer(struct itg_proc *proc, void __user *uarg)
+{
+	struct itg_timer_get req = {};
+	struct itg_group *grp;
+	u32 usize;
+	int ret;
+
+	ret = itg_copy_in(&req, sizeof(req), ITG_TIMER_GET_SIZE_VER0, uarg,
+			  &usize);
+	if (ret)
+		return ret;
+	if (req.flags || req.__pad ||
+	    !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)))
+		return -EINVAL;
+	ret = itg_check_which(req.which);
+	if (ret)
+		return ret;
+
+	mutex_lock(&proc->lock);
+	grp = itg_group_of_current(proc);
+	itg_timer_get(&grp->timers[req.which], &req);
+	mutex_unlock(&proc->lock);
+	return itg_copy_out(uarg, &req, sizeof(req), usize);
+}
+
+static long itg_ioctl_get_group(struct itg_proc *proc, void __user *uarg)
+{
+	struct itg_group_info req = {};
+	u32 usize;
+	int ret;
+
+	ret = itg_copy_in(&req, sizeof(req), ITG_GROUP_INFO_SIZE_VER0, uarg,
+			  &usize);
+	if (ret)
+		return ret;
+	if (req.flags || !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)))
+		return -EINVAL;
+
+	mutex_lock(&proc->lock);
+	itg_group_info(itg_group_of_current(proc), &req);
+	mutex_unlock(&proc->lock);
+	return itg_copy_out(uarg, &req, sizeof(req), usize);
+}
+
+static long itg_ioctl_set_scope(struct itg_proc *proc, void __user *uarg)
+{
+	struct itg_scope req = {};
+	u32 usize;
+	int ret;
+
+	ret = itg_copy_in(&req, sizeof(req), ITG_SCOPE_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (req.flags || req.__pad ||
+	    (req.scope != ITG_SCOPE_SHARED && req.scope != ITG_SCOPE_PRIVATE))
+		return -EINVAL;
+
+	mutex_lock(&proc->lock);
+	ret = itg_set_scope(proc, req.scope);
+	if (!ret) {
+		memset(&req.info, 0, sizeof(req.info));
+		itg_group_info(itg_group_of_current(proc), &req.info);
+		req.info.size = sizeof(req.info);
+	}
+	mutex_unlock(&proc->lock);
+	if (ret)
+		return ret;
+	return itg_copy_out(uarg, &req, sizeof(req), usize);
+}
+
+static long itg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	struct itg_proc *proc;
+	long ret;
+
+	switch (ITG_CMD(cmd)) {
+	case ITG_CMD(ITG_IOC_SET_TIMER):
+	case ITG_CMD(ITG_IOC_GET_TIMER):
+	case ITG_CMD(ITG_IOC_GET_GROUP):
+	case ITG_CMD(ITG_IOC_SET_SCOPE):
+		break;
+	default:
+		return -ENOTTY;
+	}
+	/* The file belongs to the process that opened it. */
+	if (file->private_data != task_tgid(current))
+		return -EPERM;
+
+	proc = itg_proc_get_current();
+	if (IS_ERR(proc))
+		return PTR_ERR(proc);
+	switch (ITG_CMD(cmd)) {
+	case ITG_CMD(ITG_IOC_SET_TIMER):
+		ret = itg_ioctl_set_timer(proc, uarg);
+		break;
+	case ITG_CMD(ITG_IOC_GET_TIMER):
+		ret = itg_ioctl_get_timer(proc, uarg);
+		break;
+	case ITG_CMD(ITG_IOC_GET_GROUP):
+		ret = itg_ioctl_get_group(proc, uarg);
+		break;
+	default:
+		ret = itg_ioctl_set_scope(proc, uarg);
+		break;
+	}
+	itg_proc_put(proc);
+	return ret;
+}
+
+static int itg_open(struct inode *inode, struct file *file)
+{
+	file->private_data = get_pid(task_tgid(current));
+	return nonseekable_open(inode, file);
+}
+
+static const struct file_operations itg_fops;
+
+static int itg_fd_match(const void *tgid, struct file *file, unsigned int fd)
+{
+	return file->f_op == &itg_fops && file->private_data == tgid;
+}
+
+/*
+ * Called at every close of an fd.  The fd being closed has already left
+ * the table; if the owning process has no other fd on the device, its
+ * timers stop and its state goes (exit and close-on-exec come here too).
+ */
+static int itg_flush(struct file *file, fl_owner_t id)
+{
+	struct pid *tgid = file->private_data;
+
+	if (tgid == task_tgid(current) && !iterate_fd(id, 0, itg_fd_match, tgid))
+		itg_proc_kill_pid(tgid);
+	return 0;
+}
+
+static int itg_release(struct inode *inode, struct file *file)
+{
+	put_pid(file->private_data);
+	return 0;
+}
+
+static const struct file_operations itg_fops = {
+	.owner = THIS_MODULE,
+	.open = itg_open,
+	.flush = itg_flush,
+	.release = itg_release,
+	.unlocked_ioctl = itg_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice itg_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = ITG_DEVICE_NAME,
+	.fops = &itg_fops,
+	.mode = 0666,
+};
+
+static int __init itg_init(void)
+{
+	int ret;
+
+	ret = itg_groups_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&itg_misc);
+	if (ret)
+		goto err_groups;
+#ifdef ITG_BROKEN_WARN
+	/* make check BROKEN=warn: prove that the harness fails on a splat. */
+	WARN(1, "deliberately broken build\n");
+#endif
+	pr_info("version %s loaded, /dev/%s\n", ITG_VERSION, ITG_DEVICE_NAME);
+	return 0;
+
+err_groups:
+	itg_groups_exit();
+	return ret;
+}
+
+static void __exit itg_exit(void)
+{
+	misc_deregister(&itg_misc);
+	itg_groups_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(itg_init);
+module_exit(itg_exit);
+
+MODULE_DESCRIPTION("itimer sharing groups: per-thread-group and private itimers");
+MODULE_AUTHOR("itimer groups developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(ITG_VERSION);

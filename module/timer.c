@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * itimer_group: ITIMER_REAL on hrtimers, and signal delivery.
+ *
+ * A timer keeps its own grid of expiry times (next, next + interval, ...)
+ * and counts expirations on it, so periodic timers never drift.  The
+ * hrtimer callback counts the expirations that passed, then either adds
+ * them to the si_overrun of our signal if it is still queued at its target
+ * thread (in place, as send_sigqueue() does for POSIX timers: at most one
+ * signal per timer is pending), or queues a new signal carrying them.
+ *
+ * The callback re-arms itself for the next grid time, but never sooner than
+ * min_period_ns after the current callback: a tiny interval cannot flood
+ * the CPU, and the expirations in between are still counted, as overruns.
+ */
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/moduleparam.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
+
+#include "itg.h"
+
+#define ITG_MIN_PERIOD_LOW	(10 * NSEC_PER_USEC)
+
+unsigned long itg_min_period_ns = 100 * NSEC_PER_USEC;
+
+static int itg_min_period_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long v;
+	int ret;
+
+	ret = kstrtoul(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v < ITG_MIN_PERIOD_LOW || v > NSEC_PER_SEC)
+		return -EINVAL;
+	WRITE_ONCE(itg_min_period_ns, v);
+	return 0;
+}
+
+static const struct kernel_param_ops itg_min_period_ops = {
+	.set = itg_min_period_set,
+	.get = param_get_ulong,
+};
+
+module_param_cb(min_period_ns, &itg_min_period_ops, &itg_min_period_ns, 0644);
+MODULE_PARM_DESC(min_period_ns,
+		 "Shortest time between two callbacks of one timer, in ns (10000..1000000000, default 100000); shorter intervals are counted as overruns");
+
+static const int itg_default_signo[ITG_NR_TIMERS] = {
+	[ITG_TIMER_REAL] = SIGALRM,
+	[ITG_TIMER_VIRTUAL] = SIGVTALRM,
+	[ITG_TIMER_PROF] = SIGPROF,
+};
+
+enum itg_sig_state {
+	ITG_SIG_NONE,		/* nothing of @signo pending */
+	ITG_SIG_OURS,		/* our signal is still queued */
+	ITG_SIG_OTHER,		/* a legacy @signo that is not ours: ours would be dropped */
+};
+
+static u32 itg_sat_add(u32 a, u64 b)
+{
+	return min_t(u64, (u64)a + b, INT_MAX);
+}
+
+static int itg_si_tid(const struct itg_timer *t)
+{
+	return ITG_SI_TIMERID_BASE +
+	       (int)((t->grp->id * ITG_NR_TIMERS + t->which) &
+		     (ITG_SI_TIMERID_BASE - 1));
+}
+
+/*
+ * What of @t's signal is pending in @tsk's private queue.  If our signal is
+ * still queued, @add more expirations are added to its si_overrun.
+ */
+static enum itg_sig_state itg_sig_pending(struct itg_timer *t,
+					  struct task_struct *tsk, u64 add)
+{
+	enum itg_sig_state state = ITG_SIG_NONE;
+	struct sighand_struct *sighand;
+	int tid = itg_si_tid(t);
+	struct sigqueue *q;
+	unsigned long flags;
+
+	/* __lock_task_sighand() is not exported: its loop.  Caller has RCU. */
+	for (;;) {
+		sighand = rcu_dereference(tsk->sighand);
+		if (!sighand)
+			return ITG_SIG_NONE;
+		spin_lock_irqsave(&sighand->siglock, flags);
+		if (likely(sighand == rcu_access_pointer(tsk->sighand)))
+			break;
+		spin_unlock_irqrestore(&sighand->siglock, flags);
+	}
+	list_for_each_entry(q, &tsk->pending.list, list) {
+		if (q->info.si_signo == t->signo &&
+		    q->info.si_code == SI_TIMER && q->info.si_tid == tid) {
+			q->info.si_overrun = itg_sat_add(q->info.si_overrun, add);
+			state = ITG_SIG_OURS;
+			break;
+		}
+	}
+	if (state == ITG_SIG_NONE && t->signo < SIGRTMIN &&
+	    sigismember(&tsk->pending.signal, t->signo))
+		state = ITG_SIG_OTHER;
+	spin_unlock_irqrestore(&sighand->siglock, flags);
+	return state;
+}
+
+/* Would @tsk take a signal for @t, as a member of a shared group? */
+static bool itg_member_wants(struct itg_timer *t, struct task_struct *leader,
+			     struct task_struct *tsk)
+{
+	return same_thread_group(tsk, leader) &&
+	       !(tsk->flags & PF_EXITING) &&
+	       !sigismember(&tsk->blocked, t->signo) &&
+	       !itg_task_is_private(t->grp->proc, tsk);
+}
+
+static struct task_struct *itg_find_tid(pid_t tid)
+{
+	return pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
+}
+
+/*
+ * The member thread to signal, chosen the way the kernel completes a
+ * process-directed signal: the current thread if it is a member that does
+ * not block the signal, else the last one signalled, else the first member
+ * that does not block it, else any member (the signal waits there).  The
+ * walk only happens when the first two do not qualify.  Caller holds RCU.
+ */
+static struct task_struct *itg_pick_target(struct itg_timer *t)
+{
+	struct itg_proc *proc = t->grp->proc;
+	struct task_struct *leader, *tsk, *any = NULL;
+
+	if (t->grp->key)
+		return rcu_dereference(t->grp->task);
+	leader = pid_task(proc->tgid, PIDTYPE_TGID);
+	if (!leader)
+		return NULL;
+	if (itg_member_wants(t, leader, current))
+		return current;
+	if (t->target) {
+		tsk = itg_find_tid(t->target);
+		if (tsk && itg_member_wants(t, leader, tsk))
+			return tsk;
+	}
+	for_each_thread(leader, tsk) {
+		if ((tsk->flags & PF_EXITING) || itg_task_is_private(proc, tsk))
+			continue;
+		if (!sigismember(&tsk->blocked, t->signo))
+			return tsk;
+		if (!any)
+			any = tsk;
+	}
+	return any;
+}
+
+/*
+ * If our last signal was consumed, its overrun count becomes the one that
+ * ITG_IOC_GET_TIMER reports.  Caller holds grp->lock and RCU.
+ */
+static bool itg_timer_still_queued(struct itg_timer *t, u64 add)
+{
+	struct task_struct *tsk;
+
+	if (!t->queued)
+		return false;
+	tsk = itg_find_tid(t->target);
+	if (tsk && itg_sig_pending(t, tsk, add) == ITG_SIG_OURS) {
+		t->queued_overrun = itg_sat_add(t->queued_overrun, add);
+		return true;
+	}
+	t->overrun_last = t->queued_overrun;
+	t->queued = false;
+	return false;
+}
+
+/* Report @n new expirations of @t.  Caller holds grp->lock. */
+static void itg_timer_notify(struct itg_timer *t, u64 n)
+{
+	struct kernel_siginfo info;
+	struct task_struct *tsk;
+	u32 overrun;
+
+	rcu_read_lock();
+	if (itg_timer_still_queued(t, n))
+		goto out;
+	tsk = itg_pick_target(t);
+	if (!tsk || itg_sig_pending(t, tsk, 0) != ITG_SIG_NONE) {
+		t->carry = itg_sat_add(t->carry, n);
+		goto out;
+	}
+	overrun = itg_sat_add(t->carry, n - 1);
+	clear_siginfo(&info);
+	info.si_signo = t->signo;
+	info.si_code = SI_TIMER;
+	info.si_tid = itg_si_tid(t);
+	info.si_overrun = overrun;
+	info.si_ptr = (void __user *)(uintptr_t)t->cookie;
+	if (send_sig_info(t->signo, &info, tsk)) {
+		t->carry = itg_sat_add(t->carry, n);
+		goto out;
+	}
+	t->carry = 0;
+	t->queued = true;
+	t->queued_overrun = overrun;
+	t->target = task_pid_nr(tsk);
+out:
+	rcu_read_unlock();
+}
+
+/* Count the expirations up to @now and move the grid past it. */
+static u64 itg_timer_advance(struct itg_timer *t, ktime_t now)
+{
+	ktime_t delta = ktime_sub(now, t->next);
+	u64 n = 1;
+
+	if (!t->interval) {
+		t->armed = false;
+	} else {
+		if (delta >= t->interval)
+			n += div64_u64(delta, t->interval);
+		t->next = ktime_add_safe(t->next, n * t->interval);
+	}
+	t->expirations += n;
+	return n;
+}
+
+static enum hrtimer_restart itg_timer_fn(struct hrtimer *hrt)
+{
+	struct itg_timer *t = container_of(hrt, struct itg_timer, hrt);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	struct itg_group *grp = t->grp;
+	unsigned long flags;
+	ktime_t now, floor;
+
+	spin_lock_irqsave(&grp->lock, flags);
+	if (!t->armed || test_bit(ITG_GROUP_DEAD, &grp->flags))
+		goto out;
+	now = hrtimer_cb_get_time(hrt);
+	if (now >= t->next)
+		itg_timer_notify(t, itg_timer_advance(t, now));
+	if (t->armed) {
+		floor = ktime_add_ns(now, READ_ONCE(itg_min_period_ns));
+		hrtimer_set_expires(hrt, max(t->next, floor));
+		ret = HRTIMER_RESTART;
+	}
+out:
+	spin_unlock_irqrestore(&grp->lock, flags);
+	return ret;
+}
+
+void itg_timer_init(struct itg_timer *t, struct itg_group *grp, int which)
+{
+	hrtimer_init(&t->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	t->hrt.function = itg_timer_fn;
+	t->grp = grp;
+	t->which = which;
+	t->signo = itg_default_signo[which];
+}
+
+/* Time to the next expiry, as getitimer reports it: never 0 while armed. */
+static u64 itg_timer_remaining(struct itg_timer *t, ktime_t now)
+{
+	ktime_t rem;
+
+	if (!t->armed)
+		return 0;
+	rem = ktime_sub(t->next, now);
+	return rem > 0 ? rem : NSEC_PER_USEC;
+}
+
+/*
+ * Only the owning process, under proc->lock, starts a timer; once
+ * hrtimer_cancel() returns, no callback runs until we start it again.
+ */
+void itg_timer_stop(struct itg_timer *t)
+{
+	hrtimer_cancel(&t->hrt);
+	spin_lock_irq(&t->grp->lock);
+	t->armed = false;
+	spin_unlock_irq(&t->grp->lock);
+}
+
+int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
+		  struct itg_timer_set *old)
+{
+	struct itg_group *grp = t->grp;
+	ktime_t now;
+
+	hrtimer_cancel(&t->hrt);
+	spin_lock_irq(&grp->lock);
+	now = ktime_get();
+	old->old_value_ns = itg_timer_remaining(t, now);
+	old->old_interval_ns = t->armed ? t->interval : 0;
+	t->signo = req->signo ? req->signo : itg_default_signo[t->which];
+	t->cookie = req->cookie;
+	t->interval = req->interval_ns;
+	t->expirations = 0;
+	t->carry = 0;
+	t->armed = req->value_ns != 0;
+	if (t->armed) {
+		t->next = ktime_add_safe(now, req->value_ns);
+		hrtimer_start(&t->hrt, t->next, HRTIMER_MODE_ABS);
+	}
+	spin_unlock_irq(&grp->lock);
+	return 0;
+}
+
+void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out)
+{
+	struct itg_group *grp = t->grp;
+
+	spin_lock_irq(&grp->lock);
+	out->value_ns = itg_timer_remaining(t, ktime_get());
+	out->interval_ns = t->armed ? t->interval : 0;
+	out->signo = t->signo;
+	out->cookie = t->cookie;
+	out->expirations = t->expirations;
+	rcu_read_lock();
+	itg_timer_still_queued(t, 0);
+	rcu_read_unlock();
+	out->overrun = t->overrun_last;
+	spin_unlock_irq(&grp->lock);
+}
+
+bool itg_timer_armed(struct itg_timer *t)
+{
+	return READ_ONCE(t->armed);
+}

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what the build, the VM harness and the static checks need, from
+# Debian's archive.  Idempotent: quiet and fast when everything is present.
+#
+#   scripts/deps.sh          everything (module, VM, selftests, lint)
+set -euo pipefail
+
+pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static
+      cpio kmod linux-source-6.1 sparse gcc make xz-utils gcc-multilib g++)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	     grep -q '^install ok installed$'; then
+		missing+=("$p")
+	fi
+done
+
+# The meta packages must point at the same ABI: the kernel we boot has to
+# be the one we build against.
+if [ ${#missing[@]} -eq 0 ]; then
+	kver=$("$(dirname "$0")/kver.sh")
+	[ -e "/boot/vmlinuz-$kver" ] && [ -d "/lib/modules/$kver/build" ] && exit 0
+	missing+=(linux-headers-amd64 linux-image-amd64)
+fi
+
+[ "$(id -u)" -eq 0 ] || {
+	echo "deps: missing ${missing[*]}; run as root to install them" >&2
+	exit 1
+}
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# An update is needed on a fresh machine; it is skipped when lists exist.
+if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 ||
+   ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/itg-apt.log 2>&1; then
+	apt-get update -q >/tmp/itg-apt.log 2>&1
+	apt-get install -y -q --no-install-recommends "${missing[@]}" \
+		>>/tmp/itg-apt.log 2>&1 || {
+		tail -20 /tmp/itg-apt.log >&2
+		echo "deps: apt-get install failed (log: /tmp/itg-apt.log)" >&2
+		exit 1
+	}
+fi
+echo "deps: done"

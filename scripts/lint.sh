@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Static checks: the module built with W=1 and sparse (C=2: every file)
+# with zero warnings; checkpatch --strict on our sources; the uapi header
+# compiled alone in userspace as C, C++ and 32-bit C, with its struct sizes
+# checked against the published ones.
+#
+#   lint.sh KDIR KSRC
+set -uo pipefail
+kdir=$1 ksrc=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+rc=0
+
+echo "lint: module with W=1 and sparse (C=2)"
+out=$(make -s -C "$kdir" M="$top" W=1 C=2 modules 2>&1)
+if [ $? -ne 0 ] || grep -Eq 'warning:|error:' <<<"$out"; then
+	echo "$out"
+	echo "lint: FAIL: the module does not build clean"
+	rc=1
+fi
+
+echo "lint: checkpatch --strict"
+cp=("$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse --quiet)
+if ! "${cp[@]}" -f module/*.c module/*.h uapi/linux/*.h; then
+	echo "lint: FAIL: checkpatch (module, uapi)"
+	rc=1
+fi
+# Userspace programs: <stdint.h> types are right there.
+if ! "${cp[@]}" --ignore PREFER_KERNEL_TYPES -f selftests/*.c selftests/*.h; then
+	echo "lint: FAIL: checkpatch (selftests)"
+	rc=1
+fi
+
+echo "lint: uapi header alone in userspace (C, C++, -m32)"
+probe='#include <linux/itimer_group.h>
+_Static_assert(sizeof(struct itg_timer_set) == ITG_TIMER_SET_SIZE_VER0, "set");
+_Static_assert(sizeof(struct itg_timer_get) == ITG_TIMER_GET_SIZE_VER0, "get");
+_Static_assert(sizeof(struct itg_group_info) == ITG_GROUP_INFO_SIZE_VER0, "info");
+_Static_assert(sizeof(struct itg_scope) == ITG_SCOPE_SIZE_VER0, "scope");
+int itg_probe;'
+for cc in "gcc -x c -std=c11" "gcc -x c -m32 -std=c11" "g++ -x c++ -std=c++11"; do
+	cxx_probe=$probe
+	[[ $cc == g++* ]] && cxx_probe=${probe//_Static_assert/static_assert}
+	if ! $cc -fsyntax-only -Wall -Wextra -Werror -pedantic -Iuapi - <<<"$cxx_probe"; then
+		echo "lint: FAIL: uapi header with $cc"
+		rc=1
+	fi
+done
+
+[ $rc -eq 0 ] && echo "lint: all clean"
+exit $rc

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test VM and judge the run.  Fails closed: the run passes only if
+# the guest printed the success token for this run's nonce (which /init
+# prints only after every test ran, rmmod succeeded and the kernel log was
+# clean), the console shows no oops/WARN/lockdep/hang, and no test failed.
+#
+#   vm-run.sh MODE KERNEL INITRD LOG
+#     MODE   check: print progress and "N passed, N failed, N skipped"
+#            demo:  print the guest's output
+#   Environment: ITG_KVM=1 uses /dev/kvm if usable (TCG otherwise),
+#   ITG_VM_TIMEOUT (seconds, default 900), ITG_VM_MEM (default 1G).
+set -uo pipefail
+mode=$1 kernel=$2 initrd=$3 log=$4
+timeout_s=${ITG_VM_TIMEOUT:-900}
+here=$(cd "$(dirname "$0")" && pwd)
+
+accel=tcg
+if [ "${ITG_KVM:-0}" = 1 ]; then
+	if [ -w /dev/kvm ]; then accel=kvm; else echo "vm: /dev/kvm not usable, using TCG"; fi
+fi
+nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+cmdline="console=ttyS0 rdinit=/init loglevel=5 panic=-1 oops=panic panic_on_warn=1"
+cmdline+=" softlockup_panic=1 hung_task_panic=1 mitigations=off itg.nonce=$nonce"
+
+mkdir -p "$(dirname "$log")"
+echo "vm: booting $(basename "$kernel") ($accel, 2 CPUs), console log: $log"
+start=$(date +%s)
+if [ "$mode" = demo ]; then
+	filter=(sed -u -n '/^ITG-SUCCESS-/d; /^ITG-BOOTED/,$p')
+else
+	filter=(awk -f "$here/progress.awk")
+fi
+timeout --foreground -k 10 "$timeout_s" \
+	qemu-system-x86_64 -nodefaults -no-user-config -machine pc,accel=$accel \
+	-cpu max -smp 2 -m "${ITG_VM_MEM:-1G}" -display none -serial stdio \
+	-no-reboot -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	</dev/null 2>&1 | tr -d '\r' | tee "$log" | "${filter[@]}"
+qemu_rc=${PIPESTATUS[0]}
+echo "vm: finished in $(( $(date +%s) - start )) s"
+
+cause=""
+if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+	cause="VM timed out after ${timeout_s}s"
+elif grep -q '^ITG-FAIL:' "$log"; then
+	cause=$(grep -m1 '^ITG-FAIL:' "$log" | sed 's/^ITG-FAIL: //')
+elif grep -Eq 'Kernel panic|BUG:|WARNING:|Oops|general protection fault|sleeping function called from invalid context|possible circular locking|blocked for more than|soft lockup|RCU stall' "$log"; then
+	cause="kernel splat: $(grep -Em1 'Kernel panic|BUG:|WARNING:|Oops|general protection fault|sleeping function called|possible circular|blocked for more than|soft lockup|RCU stall' "$log")"
+elif ! grep -q "^ITG-SUCCESS-$nonce\$" "$log"; then
+	cause="no success token from the guest (qemu exit $qemu_rc)"
+fi
+
+rc=0
+if [ "$mode" = check ]; then
+	read -r pass fail skip < <(awk -f "$here/count.awk" "$log")
+	[ -z "$cause" ] || fail=$((fail + 1))
+	[ -n "$cause" ] && echo "vm: FAILED: $cause (guest log: $log)"
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ] || rc=1
+else
+	if [ -n "$cause" ]; then
+		echo "vm: FAILED: $cause (guest log: $log)"
+		rc=1
+	fi
+fi
+exit $rc

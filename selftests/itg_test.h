@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the itimer_group selftests: ioctl wrappers, clocks and
+ * a signal recorder that a SA_SIGINFO handler fills.
+ */
+#ifndef ITG_TEST_H
+#define ITG_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/itimer_group.h>
+
+#define ITG_PATH	"/dev/" ITG_DEVICE_NAME
+#define MS		1000000ULL
+#define SEC		1000000000ULL
+
+static inline int itg_open(int flags)
+{
+	return open(ITG_PATH, O_RDWR | flags);
+}
+
+static inline int itg_set(int fd, int which, uint64_t value, uint64_t interval,
+			  int signo, uint64_t cookie, struct itg_timer_set *old)
+{
+	struct itg_timer_set s = {
+		.size = sizeof(s), .which = which, .signo = signo,
+		.value_ns = value, .interval_ns = interval, .cookie = cookie,
+	};
+	int ret = ioctl(fd, ITG_IOC_SET_TIMER, &s);
+
+	if (!ret && old)
+		*old = s;
+	return ret;
+}
+
+static inline int itg_get(int fd, int which, struct itg_timer_get *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->which = which;
+	return ioctl(fd, ITG_IOC_GET_TIMER, out);
+}
+
+static inline int itg_group(int fd, struct itg_group_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return ioctl(fd, ITG_IOC_GET_GROUP, info);
+}
+
+static inline int itg_scope(int fd, int scope, struct itg_group_info *info)
+{
+	struct itg_scope s = { .size = sizeof(s), .scope = scope };
+	int ret = ioctl(fd, ITG_IOC_SET_SCOPE, &s);
+
+	if (!ret && info)
+		*info = s.info;
+	return ret;
+}
+
+static inline uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * SEC + ts.tv_nsec;
+}
+
+static inline uint64_t mono_ns(void)
+{
+	return now_ns(CLOCK_MONOTONIC);
+}
+
+static inline pid_t itg_gettid(void)
+{
+	return syscall(SYS_gettid);
+}
+
+/* Sleep @ns of wall time, through signal interruptions. */
+static inline void sleep_ns(uint64_t ns)
+{
+	uint64_t end = mono_ns() + ns;
+	struct timespec ts = { .tv_sec = end / SEC, .tv_nsec = end % SEC };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* What a handler saw of one signal. */
+struct sig_rec {
+	int signo;
+	int code;
+	int timerid;
+	int overrun;
+	pid_t tid;
+	uint64_t value;
+	uint64_t when;
+};
+
+#define REC_MAX 4096
+static struct sig_rec recs[REC_MAX];
+static atomic_int nrecs;
+
+static void rec_handler(int sig, siginfo_t *si, void *uc)
+{
+	int i = atomic_fetch_add(&nrecs, 1);
+
+	if (i >= REC_MAX)
+		return;
+	recs[i] = (struct sig_rec){
+		.signo = sig, .code = si->si_code, .timerid = si->si_timerid,
+		.overrun = si->si_overrun, .tid = itg_gettid(),
+		.value = (uint64_t)(uintptr_t)si->si_value.sival_ptr,
+		.when = mono_ns(),
+	};
+}
+
+static inline void rec_reset(void)
+{
+	atomic_store(&nrecs, 0);
+}
+
+static inline int rec_count(void)
+{
+	int n = atomic_load(&nrecs);
+
+	return n < REC_MAX ? n : REC_MAX;
+}
+
+static inline void rec_install(int sig)
+{
+	struct sigaction sa = { .sa_sigaction = rec_handler,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+static inline void sig_block(int sig, int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(how, &set, NULL);
+}
+
+/* Count recorded signals of @sig with si_code @code (0: any); sum overruns. */
+static inline int rec_sum(int sig, int code, uint64_t *overruns)
+{
+	int i, n = 0, c = rec_count();
+
+	if (overruns)
+		*overruns = 0;
+	for (i = 0; i < c; i++) {
+		if (recs[i].signo != sig || (code && recs[i].code != code))
+			continue;
+		n++;
+		if (overruns)
+			*overruns += recs[i].overrun;
+	}
+	return n;
+}
+
+#endif /* ITG_TEST_H */
