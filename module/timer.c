@@ -306,10 +306,11 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	t->signo = req->signo ? req->signo : itg_default_signo[t->which];
 	t->cookie = req->cookie;
 	t->interval = req->interval_ns;
-	t->expirations = 0;
-	t->carry = 0;
 	t->armed = req->value_ns != 0;
 	if (t->armed) {
+		/* The counts of the last arming stay readable until now. */
+		t->expirations = 0;
+		t->carry = 0;
 		t->next = ktime_add_safe(now, req->value_ns);
 		hrtimer_start(&t->hrt, t->next, HRTIMER_MODE_ABS);
 	}

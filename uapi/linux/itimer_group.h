@@ -83,7 +83,8 @@ struct itg_timer_set {
  *	disarmed
  * @interval_ns: out: the period, 0 for one-shot
  * @cookie: out: the cookie given at arming
- * @expirations: out: expirations since the timer was last armed
+ * @expirations: out: expirations since the timer was last armed (kept
+ *	after it is disarmed or expires, until it is armed again)
  * @reserved: must be zero
  */
 struct itg_timer_get {
