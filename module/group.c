@@ -262,26 +262,38 @@ struct itg_group *itg_group_of_current(struct itg_proc *proc)
 	return proc->shared;
 }
 
+/*
+ * Members of the shared group: the threads that are not exiting and not in
+ * a private group.  A walk (this is a query, not a hot path) because
+ * signal->nr_threads still counts a thread after pthread_join() returned.
+ */
+static int itg_shared_members(struct itg_proc *proc)
+{
+	struct task_struct *leader, *tsk;
+	int nr = 0;
+
+	rcu_read_lock();
+	leader = pid_task(proc->tgid, PIDTYPE_TGID);
+	if (leader)
+		for_each_thread(leader, tsk)
+			if (!(tsk->flags & PF_EXITING) &&
+			    !itg_task_is_private(proc, tsk))
+				nr++;
+	rcu_read_unlock();
+	return nr;
+}
+
 void itg_group_info(struct itg_group *grp, struct itg_group_info *info)
 {
-	struct itg_proc *proc = grp->proc;
-	struct task_struct *leader;
-	int i, nr = 0;
+	int i;
 
 	info->id = grp->id;
-	info->tgid = pid_nr(proc->tgid);
+	info->tgid = pid_nr(grp->proc->tgid);
 	info->scope = grp->key ? ITG_SCOPE_PRIVATE : ITG_SCOPE_SHARED;
-	if (grp->key) {
-		nr = 1;
-	} else {
-		rcu_read_lock();
-		leader = pid_task(proc->tgid, PIDTYPE_TGID);
-		if (leader)
-			nr = get_nr_threads(leader) -
-			     atomic_read(&proc->nr_private);
-		rcu_read_unlock();
-	}
-	info->nr_members = max(nr, 0);
+	if (grp->key)
+		info->nr_members = !test_bit(ITG_GROUP_DEAD, &grp->flags);
+	else
+		info->nr_members = itg_shared_members(grp->proc);
 	info->armed = 0;
 	for (i = 0; i < ITG_NR_TIMERS; i++)
 		if (itg_timer_armed(&grp->timers[i]))
