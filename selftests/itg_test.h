@@ -172,4 +172,14 @@ static inline int rec_sum(int sig, int code, uint64_t *overruns)
 	return n;
 }
 
+/* Count recorded signals taken by thread @tid. */
+static inline int rec_tid(pid_t tid)
+{
+	int i, n = 0;
+
+	for (i = 0; i < rec_count(); i++)
+		n += recs[i].tid == tid;
+	return n;
+}
+
 #endif /* ITG_TEST_H */
