@@ -234,7 +234,9 @@ static int itg_flush(struct file *file, fl_owner_t id)
 {
 	struct pid *tgid = file->private_data;
 
-	if (tgid == task_tgid(current) && !iterate_fd(id, 0, itg_fd_match, tgid))
+	/* Without a files table (filp_close(f, NULL)) nothing is known. */
+	if (id && tgid == task_tgid(current) &&
+	    !iterate_fd(id, 0, itg_fd_match, tgid))
 		itg_proc_kill_pid(tgid);
 	return 0;
 }
