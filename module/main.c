@@ -90,6 +90,9 @@ static long itg_ioctl_set_timer(struct itg_proc *proc, void __user *uarg)
 	ret = itg_check_signo(req.signo);
 	if (!ret)
 		ret = itg_check_which(req.which);
+	/* Probe the write-back first: EFAULT never comes with a change. */
+	if (!ret)
+		ret = itg_copy_out(uarg, &req, sizeof(req), usize);
 	if (ret)
 		return ret;
 
@@ -158,6 +161,9 @@ static long itg_ioctl_set_scope(struct itg_proc *proc, void __user *uarg)
 	if (req.flags || req.__pad ||
 	    (req.scope != ITG_SCOPE_SHARED && req.scope != ITG_SCOPE_PRIVATE))
 		return -EINVAL;
+	ret = itg_copy_out(uarg, &req, sizeof(req), usize);	/* as above */
+	if (ret)
+		return ret;
 
 	mutex_lock(&proc->lock);
 	ret = itg_set_scope(proc, req.scope);

@@ -493,6 +493,30 @@ TEST_F(dev, set_timer_signo_64_accepted)
 	EXPECT_LT(0, old.old_value_ns);
 }
 
+TEST_F(dev, set_timer_readonly_struct_changes_nothing)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct itg_timer_set *s;
+	struct itg_timer_get g;
+
+	ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_REAL, 10 * SEC, 0, 0, COOKIE,
+			     NULL));
+	s = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, s);
+	/* A valid disarm the kernel could read but not answer. */
+	s->size = sizeof(*s);
+	s->which = ITG_TIMER_REAL;
+	ASSERT_EQ(0, mprotect(s, page, PROT_READ));
+	ASSERT_EQ(-1, ioctl(self->fd, ITG_IOC_SET_TIMER, s));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, itg_get(self->fd, ITG_TIMER_REAL, &g));
+	EXPECT_GT(g.value_ns, 9 * SEC);
+	EXPECT_EQ(COOKIE, g.cookie);
+	munmap(s, page);
+	ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+}
+
 TEST_F(dev, set_timer_failure_changes_nothing)
 {
 	struct itg_group_info info;
