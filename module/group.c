@@ -136,6 +136,7 @@ static void itg_proc_kill(struct itg_proc *proc)
 	mutex_unlock(&itg_lock);
 
 	mutex_lock(&proc->lock);
+	proc->gone = true;
 	list_for_each_entry_safe(grp, tmp, &proc->groups, link)
 		itg_group_unlink(grp);
 	mutex_unlock(&proc->lock);
@@ -182,10 +183,11 @@ static struct itg_proc *itg_proc_new(struct pid *tgid)
 }
 
 /* The calling process's state, created on first use; a reference. */
-struct itg_proc *itg_proc_get_current(void)
+static struct itg_proc *itg_proc_get_current(void)
 {
 	struct pid *tgid = task_tgid(current);
 	struct itg_proc *proc;
+	bool created = false;
 
 	rcu_read_lock();
 	proc = itg_proc_lookup(tgid);
@@ -204,10 +206,47 @@ struct itg_proc *itg_proc_get_current(void)
 			return ERR_PTR(-ENOMEM);
 		}
 		hash_add_rcu(itg_procs, &proc->hnode, (unsigned long)tgid);
+		created = true;
 	}
 	refcount_inc(&proc->ref);
 	mutex_unlock(&itg_lock);
+
+	/*
+	 * The fd of this call may have been closed meanwhile, and with it the
+	 * process's last one: its flush found no state to stop.  Checked after
+	 * the state is visible, so that one of the two sees the other.
+	 */
+	if (created && !itg_owner_has_fd(tgid)) {
+		itg_proc_kill(proc);
+		itg_proc_put(proc);
+		return ERR_PTR(-EBADF);
+	}
 	return proc;
+}
+
+/*
+ * The calling process's state with its lock held, for an ioctl.  EBADF if
+ * the state went away because the process closed its last fd meanwhile.
+ */
+struct itg_proc *itg_proc_lock_current(void)
+{
+	struct itg_proc *proc = itg_proc_get_current();
+
+	if (IS_ERR(proc))
+		return proc;
+	mutex_lock(&proc->lock);
+	if (proc->gone) {
+		mutex_unlock(&proc->lock);
+		itg_proc_put(proc);
+		return ERR_PTR(-EBADF);
+	}
+	return proc;
+}
+
+void itg_proc_unlock(struct itg_proc *proc)
+{
+	mutex_unlock(&proc->lock);
+	itg_proc_put(proc);
 }
 
 /* The process whose tgid is @tgid closed its last fd on the device. */
@@ -288,7 +327,7 @@ void itg_group_info(struct itg_group *grp, struct itg_group_info *info)
 	int i;
 
 	info->id = grp->id;
-	info->tgid = pid_nr(grp->proc->tgid);
+	info->tgid = pid_vnr(grp->proc->tgid);
 	info->scope = grp->key ? ITG_SCOPE_PRIVATE : ITG_SCOPE_SHARED;
 	if (grp->key)
 		info->nr_members = !test_bit(ITG_GROUP_DEAD, &grp->flags);

@@ -76,7 +76,8 @@ struct itg_proc {
 	struct list_head groups;	/* shared group first: lock */
 	struct itg_group *shared;
 	atomic_t nr_private;		/* live private groups */
-	bool dead;			/* itg_lock */
+	bool dead;			/* itg_lock: unhashed */
+	bool gone;			/* lock: groups unlinked */
 	struct work_struct kill_work;
 	struct rcu_head rcu;
 };
@@ -84,13 +85,17 @@ struct itg_proc {
 /* group.c */
 int itg_groups_init(void);
 void itg_groups_exit(void);
-struct itg_proc *itg_proc_get_current(void);
+struct itg_proc *itg_proc_lock_current(void);
+void itg_proc_unlock(struct itg_proc *proc);
 void itg_proc_put(struct itg_proc *proc);
 void itg_proc_kill_pid(struct pid *tgid);
 struct itg_group *itg_group_of_current(struct itg_proc *proc);
 bool itg_task_is_private(struct itg_proc *proc, struct task_struct *tsk);
 int itg_set_scope(struct itg_proc *proc, u32 scope);
 void itg_group_info(struct itg_group *grp, struct itg_group_info *info);
+
+/* main.c */
+bool itg_owner_has_fd(struct pid *tgid);
 
 /* timer.c */
 extern unsigned long itg_min_period_ns;

@@ -73,10 +73,11 @@ static int itg_check_signo(u32 signo)
 	return 0;
 }
 
-static long itg_ioctl_set_timer(struct itg_proc *proc, void __user *uarg)
+static long itg_ioctl_set_timer(void __user *uarg)
 {
 	struct itg_timer_set req = {};
 	struct itg_group *grp;
+	struct itg_proc *proc;
 	u32 usize;
 	int ret;
 
@@ -96,19 +97,22 @@ static long itg_ioctl_set_timer(struct itg_proc *proc, void __user *uarg)
 	if (ret)
 		return ret;
 
-	mutex_lock(&proc->lock);
+	proc = itg_proc_lock_current();
+	if (IS_ERR(proc))
+		return PTR_ERR(proc);
 	grp = itg_group_of_current(proc);
 	ret = itg_timer_set(&grp->timers[req.which], &req, &req);
-	mutex_unlock(&proc->lock);
+	itg_proc_unlock(proc);
 	if (ret)
 		return ret;
 	return itg_copy_out(uarg, &req, sizeof(req), usize);
 }
 
-static long itg_ioctl_get_timer(struct itg_proc *proc, void __user *uarg)
+static long itg_ioctl_get_timer(void __user *uarg)
 {
 	struct itg_timer_get req = {};
 	struct itg_group *grp;
+	struct itg_proc *proc;
 	u32 usize;
 	int ret;
 
@@ -123,16 +127,19 @@ static long itg_ioctl_get_timer(struct itg_proc *proc, void __user *uarg)
 	if (ret)
 		return ret;
 
-	mutex_lock(&proc->lock);
+	proc = itg_proc_lock_current();
+	if (IS_ERR(proc))
+		return PTR_ERR(proc);
 	grp = itg_group_of_current(proc);
 	itg_timer_get(&grp->timers[req.which], &req);
-	mutex_unlock(&proc->lock);
+	itg_proc_unlock(proc);
 	return itg_copy_out(uarg, &req, sizeof(req), usize);
 }
 
-static long itg_ioctl_get_group(struct itg_proc *proc, void __user *uarg)
+static long itg_ioctl_get_group(void __user *uarg)
 {
 	struct itg_group_info req = {};
+	struct itg_proc *proc;
 	u32 usize;
 	int ret;
 
@@ -143,15 +150,18 @@ static long itg_ioctl_get_group(struct itg_proc *proc, void __user *uarg)
 	if (req.flags || !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)))
 		return -EINVAL;
 
-	mutex_lock(&proc->lock);
+	proc = itg_proc_lock_current();
+	if (IS_ERR(proc))
+		return PTR_ERR(proc);
 	itg_group_info(itg_group_of_current(proc), &req);
-	mutex_unlock(&proc->lock);
+	itg_proc_unlock(proc);
 	return itg_copy_out(uarg, &req, sizeof(req), usize);
 }
 
-static long itg_ioctl_set_scope(struct itg_proc *proc, void __user *uarg)
+static long itg_ioctl_set_scope(void __user *uarg)
 {
 	struct itg_scope req = {};
+	struct itg_proc *proc;
 	u32 usize;
 	int ret;
 
@@ -165,14 +175,16 @@ static long itg_ioctl_set_scope(struct itg_proc *proc, void __user *uarg)
 	if (ret)
 		return ret;
 
-	mutex_lock(&proc->lock);
+	proc = itg_proc_lock_current();
+	if (IS_ERR(proc))
+		return PTR_ERR(proc);
 	ret = itg_set_scope(proc, req.scope);
 	if (!ret) {
 		memset(&req.info, 0, sizeof(req.info));
 		itg_group_info(itg_group_of_current(proc), &req.info);
 		req.info.size = sizeof(req.info);
 	}
-	mutex_unlock(&proc->lock);
+	itg_proc_unlock(proc);
 	if (ret)
 		return ret;
 	return itg_copy_out(uarg, &req, sizeof(req), usize);
@@ -181,8 +193,6 @@ static long itg_ioctl_set_scope(struct itg_proc *proc, void __user *uarg)
 static long itg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
-	struct itg_proc *proc;
-	long ret;
 
 	switch (ITG_CMD(cmd)) {
 	case ITG_CMD(ITG_IOC_SET_TIMER):
@@ -197,25 +207,16 @@ static long itg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	if (file->private_data != task_tgid(current))
 		return -EPERM;
 
-	proc = itg_proc_get_current();
-	if (IS_ERR(proc))
-		return PTR_ERR(proc);
 	switch (ITG_CMD(cmd)) {
 	case ITG_CMD(ITG_IOC_SET_TIMER):
-		ret = itg_ioctl_set_timer(proc, uarg);
-		break;
+		return itg_ioctl_set_timer(uarg);
 	case ITG_CMD(ITG_IOC_GET_TIMER):
-		ret = itg_ioctl_get_timer(proc, uarg);
-		break;
+		return itg_ioctl_get_timer(uarg);
 	case ITG_CMD(ITG_IOC_GET_GROUP):
-		ret = itg_ioctl_get_group(proc, uarg);
-		break;
+		return itg_ioctl_get_group(uarg);
 	default:
-		ret = itg_ioctl_set_scope(proc, uarg);
-		break;
+		return itg_ioctl_set_scope(uarg);
 	}
-	itg_proc_put(proc);
-	return ret;
 }
 
 static int itg_open(struct inode *inode, struct file *file)
@@ -229,6 +230,13 @@ static const struct file_operations itg_fops;
 static int itg_fd_match(const void *tgid, struct file *file, unsigned int fd)
 {
 	return file->f_op == &itg_fops && file->private_data == tgid;
+}
+
+/* Does the calling thread's fd table hold an fd of process @tgid? */
+bool itg_owner_has_fd(struct pid *tgid)
+{
+	return current->files && iterate_fd(current->files, 0, itg_fd_match,
+					    tgid);
 }
 
 /*

@@ -79,7 +79,8 @@ static int itg_si_tid(const struct itg_timer *t)
 
 /*
  * What of @t's signal is pending in @tsk's private queue.  If our signal is
- * still queued, @add more expirations are added to its si_overrun.
+ * still queued, @add more expirations are added to its si_overrun and its
+ * si_value is brought up to date.
  */
 static enum itg_sig_state itg_sig_pending(struct itg_timer *t,
 					  struct task_struct *tsk, u64 add)
@@ -104,6 +105,8 @@ static enum itg_sig_state itg_sig_pending(struct itg_timer *t,
 		if (q->info.si_signo == t->signo &&
 		    q->info.si_code == SI_TIMER && q->info.si_tid == tid) {
 			q->info.si_overrun = itg_sat_add(q->info.si_overrun, add);
+			/* A re-armed timer's cookie is the one to report. */
+			q->info.si_ptr = (void __user *)(uintptr_t)t->cookie;
 			state = ITG_SIG_OURS;
 			break;
 		}
@@ -311,6 +314,7 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 		/* The counts of the last arming stay readable until now. */
 		t->expirations = 0;
 		t->carry = 0;
+		t->overrun_last = 0;
 		t->next = ktime_add_safe(now, req->value_ns);
 		hrtimer_start(&t->hrt, t->next, HRTIMER_MODE_ABS);
 	}

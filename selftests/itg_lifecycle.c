@@ -354,6 +354,81 @@ TEST(fd_passed_to_another_process_is_refused)
 	close(sv[0]);
 }
 
+static atomic_int race_fd = -1;
+static atomic_bool race_stop;
+static atomic_int race_bad_errno;
+
+static void *race_caller(void *arg)
+{
+	struct itg_group_info info;
+	struct itg_timer_get g;
+	long i = (long)arg;
+	int fd, ret;
+
+	sig_block(SIGALRM, SIG_BLOCK);
+	while (!atomic_load(&race_stop)) {
+		fd = atomic_load(&race_fd);
+		switch (i++ % 4) {
+		case 0:
+			ret = itg_set(fd, ITG_TIMER_REAL, MS, MS, 0, 0, NULL);
+			break;
+		case 1:
+			ret = itg_get(fd, ITG_TIMER_REAL, &g);
+			break;
+		case 2:
+			ret = itg_scope(fd, ITG_SCOPE_PRIVATE, NULL);
+			break;
+		default:
+			ret = itg_group(fd, &info);
+			itg_scope(fd, ITG_SCOPE_SHARED, NULL);
+			break;
+		}
+		/* A call racing with the close of its fd may fail, with EBADF. */
+		if (ret && errno != EBADF)
+			atomic_store(&race_bad_errno, errno);
+	}
+	return NULL;
+}
+
+TEST(close_of_last_fd_racing_with_ioctls)
+{
+	struct itg_timer_get g;
+	pthread_t th[4];
+	uint64_t end;
+	long i;
+	int fd;
+
+	sig_block(SIGALRM, SIG_BLOCK);
+	atomic_store(&race_fd, itg_open(O_CLOEXEC));
+	ASSERT_LE(0, atomic_load(&race_fd));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, race_caller,
+					    (void *)i));
+	end = mono_ns() + 2 * SEC;
+	while (mono_ns() < end) {
+		usleep(500);
+		/* Close the only fd, then open a new one at the same number. */
+		fd = atomic_load(&race_fd);
+		close(fd);
+		usleep(200);
+		ASSERT_EQ(fd, itg_open(O_CLOEXEC));
+	}
+	atomic_store(&race_stop, true);
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	EXPECT_EQ(0, atomic_load(&race_bad_errno));
+	/* Whatever the race left armed goes with the last close. */
+	close(atomic_load(&race_fd));
+	fd = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_REAL, &g));
+	EXPECT_EQ(0, g.value_ns);
+	close(fd);
+	signal(SIGALRM, SIG_IGN);
+	sig_block(SIGALRM, SIG_UNBLOCK);
+	signal(SIGALRM, SIG_DFL);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "--exec-child"))
