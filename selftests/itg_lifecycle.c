@@ -165,6 +165,46 @@ TEST(closing_one_of_two_fds_keeps_timers)
 	signal(SIGALRM, SIG_DFL);
 }
 
+static void *private_via(void *arg)
+{
+	int *fds = arg;
+	struct itg_group_info a, b;
+
+	/* Move through one fd, look through the other: one state. */
+	if (itg_scope(fds[1], ITG_SCOPE_PRIVATE, &a) || itg_group(fds[0], &b))
+		return (void *)1L;
+	return (void *)(long)(a.id == b.id && b.scope == ITG_SCOPE_PRIVATE ?
+			      0 : 2);
+}
+
+TEST(two_opens_in_one_process_see_one_state)
+{
+	struct itg_group_info a, b;
+	struct itg_timer_get g;
+	pthread_t th;
+	int fds[2];
+	void *ret;
+
+	fds[0] = itg_open(O_CLOEXEC);
+	fds[1] = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fds[0]);
+	ASSERT_LE(0, fds[1]);
+	ASSERT_EQ(0, itg_group(fds[0], &a));
+	ASSERT_EQ(0, itg_group(fds[1], &b));
+	EXPECT_EQ(a.id, b.id);
+	ASSERT_EQ(0, itg_set(fds[0], ITG_TIMER_REAL, 10 * SEC, 0, 0, 77,
+			     NULL));
+	ASSERT_EQ(0, itg_get(fds[1], ITG_TIMER_REAL, &g));
+	EXPECT_GT(g.value_ns, 9 * SEC);
+	EXPECT_EQ(77, g.cookie);
+	ASSERT_EQ(0, pthread_create(&th, NULL, private_via, fds));
+	ASSERT_EQ(0, pthread_join(th, &ret));
+	EXPECT_EQ(NULL, ret);
+	ASSERT_EQ(0, itg_set(fds[1], ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	close(fds[0]);
+	close(fds[1]);
+}
+
 TEST(fork_child_starts_with_nothing_armed)
 {
 	struct itg_group_info info;

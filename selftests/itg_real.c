@@ -342,4 +342,58 @@ TEST_F(real, coexists_with_alarm_other_signal)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+TEST_F(real, coexists_with_native_setitimer_other_signal)
+{
+	struct itimerval native = { { 0, 20000 }, { 0, 20000 } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	uint64_t overruns;
+	int ours, theirs;
+
+	rec_install(SIGUSR2);
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &native, NULL));
+	ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_REAL, 30 * MS, 30 * MS,
+			     SIGUSR2, 0, NULL));
+	sleep_ns(600 * MS);
+	sig_block(SIGALRM, SIG_BLOCK);
+	sig_block(SIGUSR2, SIG_BLOCK);
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &off, NULL));
+	ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	sig_block(SIGALRM, SIG_UNBLOCK);
+	sig_block(SIGUSR2, SIG_UNBLOCK);
+	ours = rec_sum(SIGUSR2, SI_TIMER, &overruns);
+	theirs = rec_sum(SIGALRM, SI_KERNEL, NULL);
+	TH_LOG("native SIGALRM: %d, module SIGUSR2: %d + %llu overruns",
+	       theirs, ours, (unsigned long long)overruns);
+	EXPECT_GE(theirs, 15);
+	EXPECT_LE(theirs, 31);
+	EXPECT_GE(ours + overruns, 12);
+	EXPECT_LE(ours + overruns, 21);
+	EXPECT_EQ(0, rec_sum(SIGALRM, SI_TIMER, NULL));
+	signal(SIGUSR2, SIG_DFL);
+}
+
+TEST_F(real, coexists_with_alarm_same_signal)
+{
+	uint64_t overruns;
+	int ours;
+
+	ASSERT_EQ(0, alarm(1));
+	ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_REAL, 50 * MS, 50 * MS, 0, 0,
+			     NULL));
+	wait_recs(REC_MAX, 1200 * MS);
+	while (!rec_sum(SIGALRM, SI_KERNEL, NULL) && rec_count() < REC_MAX)
+		usleep(1000);
+	sig_block(SIGALRM, SIG_BLOCK);
+	ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	sig_block(SIGALRM, SIG_UNBLOCK);
+	ours = rec_sum(SIGALRM, SI_TIMER, &overruns);
+	TH_LOG("alarm: %d, module: %d + %llu overruns",
+	       rec_sum(SIGALRM, SI_KERNEL, NULL), ours,
+	       (unsigned long long)overruns);
+	/* alarm(1) fired once; ~20 of ours in the same second. */
+	EXPECT_EQ(1, rec_sum(SIGALRM, SI_KERNEL, NULL));
+	EXPECT_GE(ours + overruns, 15);
+	EXPECT_EQ(0, alarm(0));
+}
+
 TEST_HARNESS_MAIN
