@@ -22,6 +22,8 @@
 
 #include "itg.h"
 
+#define ITG_CPU_IDLE_DELAY	(HZ / 20)
+
 static DEFINE_MUTEX(itg_lock);
 static DEFINE_HASHTABLE(itg_procs, 8);
 static struct rhashtable itg_private;
@@ -84,7 +86,36 @@ static void itg_group_unlink(struct itg_group *grp)
 	itg_group_mark_dead(grp);
 	for (i = 0; i < ITG_NR_TIMERS; i++)
 		itg_timer_stop(&grp->timers[i]);
+	itg_cpu_stop(grp);
+	/* A pending idle check holds a reference; a running one finishes. */
+	if (cancel_delayed_work(&grp->cpu_work))
+		itg_group_put(grp);
 	itg_group_put(grp);
+}
+
+/* A CPU-time timer of @grp expired for good: stop its clocks if idle. */
+static void itg_group_cpu_work(struct work_struct *work)
+{
+	struct itg_group *grp = container_of(to_delayed_work(work),
+					     struct itg_group, cpu_work);
+	struct itg_proc *proc = grp->proc;
+
+	mutex_lock(&proc->lock);
+	if (!list_empty(&grp->link) && !itg_group_cpu_armed(grp))
+		itg_cpu_stop(grp);
+	mutex_unlock(&proc->lock);
+	itg_group_put(grp);
+}
+
+/*
+ * From a timer callback: any context.  A little later and on any CPU, so
+ * that it does not preempt the thread that is about to take the signal.
+ */
+void itg_group_cpu_idle(struct itg_group *grp)
+{
+	if (refcount_inc_not_zero(&grp->ref) &&
+	    !queue_delayed_work(itg_wq, &grp->cpu_work, ITG_CPU_IDLE_DELAY))
+		itg_group_put(grp);
 }
 
 static void itg_group_exit_work(struct work_struct *work)
@@ -116,6 +147,7 @@ static struct itg_group *itg_group_new(struct itg_proc *proc,
 	refcount_set(&grp->ref, 1);
 	spin_lock_init(&grp->lock);
 	INIT_WORK(&grp->exit_work, itg_group_exit_work);
+	INIT_DELAYED_WORK(&grp->cpu_work, itg_group_cpu_work);
 	for (i = 0; i < ITG_NR_TIMERS; i++)
 		itg_timer_init(&grp->timers[i], grp, i);
 	return grp;
@@ -151,7 +183,8 @@ static void itg_proc_kill_work(struct work_struct *work)
 	itg_proc_put(proc);
 }
 
-static struct itg_proc *itg_proc_lookup(struct pid *tgid)
+/* Caller holds RCU or itg_lock. */
+struct itg_proc *itg_proc_lookup(struct pid *tgid)
 {
 	struct itg_proc *proc;
 
@@ -270,6 +303,17 @@ static struct itg_group *itg_private_lookup(struct task_struct *tsk)
 	return rhashtable_lookup(&itg_private, &tsk, itg_private_params);
 }
 
+/* @tsk's live private group, if any.  Caller holds RCU. */
+struct itg_group *itg_private_group(struct task_struct *tsk)
+{
+	struct itg_group *grp;
+
+	if (!atomic_read(&itg_nr_private))
+		return NULL;
+	grp = itg_private_lookup(tsk);
+	return grp && !test_bit(ITG_GROUP_DEAD, &grp->flags) ? grp : NULL;
+}
+
 /* Is @tsk, a thread of @proc, in a private group?  Caller holds RCU. */
 bool itg_task_is_private(struct itg_proc *proc, struct task_struct *tsk)
 {
@@ -348,8 +392,10 @@ int itg_set_scope(struct itg_proc *proc, u32 scope)
 	lockdep_assert_held(&proc->lock);
 	grp = itg_group_of_current(proc);
 	if (scope == ITG_SCOPE_SHARED) {
-		if (grp != proc->shared)
+		if (grp != proc->shared) {
 			itg_group_unlink(grp);
+			itg_cpu_resync_current();
+		}
 		return 0;
 	}
 	if (grp != proc->shared)
@@ -371,6 +417,8 @@ int itg_set_scope(struct itg_proc *proc, u32 scope)
 		return ret;
 	}
 	list_add_tail(&grp->link, &proc->groups);
+	/* This thread's CPU time no longer counts for the shared group. */
+	itg_cpu_resync_current();
 	return 0;
 }
 
@@ -416,10 +464,13 @@ int itg_groups_init(void)
 		pr_err("tracepoint sched_process_exit not found\n");
 		return -ENOENT;
 	}
+	ret = itg_cpu_init();
+	if (ret)
+		return ret;
 	ret = rhashtable_init(&itg_private, &itg_private_params);
 	if (ret)
 		return ret;
-	itg_wq = alloc_workqueue("itimer_group", 0, 0);
+	itg_wq = alloc_workqueue("itimer_group", WQ_UNBOUND, 0);
 	if (!itg_wq) {
 		ret = -ENOMEM;
 		goto err_ht;
@@ -456,6 +507,7 @@ void itg_groups_exit(void)
 		itg_proc_put(proc);
 	}
 	destroy_workqueue(itg_wq);
+	itg_cpu_exit();
 	rhashtable_destroy(&itg_private);
 	/* kfree_rcu() callbacks do not run module code; nothing to wait. */
 }

@@ -44,6 +44,7 @@ struct itg_timer {
 	int signo;
 	u8 which;
 	bool armed;
+	bool to_runner;		/* ITG_SET_TO_RUNNER */
 	bool queued;		/* our signal may still be pending at target */
 };
 
@@ -65,6 +66,13 @@ struct itg_group {
 	spinlock_t lock;		/* the timers' state */
 	struct work_struct exit_work;
 	struct rcu_head rcu;
+	/* CPU-time clocks (cputime.c) */
+	bool cpu_tracking;		/* proc->lock; read by the probe */
+	pid_t last_runner;		/* member that ran last */
+	atomic64_t acc_prof;		/* finished slices of members */
+	atomic64_t acc_virt;		/* their user part */
+	atomic64_t virt_seen;		/* highest VIRTUAL clock read */
+	struct delayed_work cpu_work;	/* stop tracking when idle */
 	struct itg_timer timers[ITG_NR_TIMERS];
 };
 
@@ -91,8 +99,30 @@ void itg_proc_put(struct itg_proc *proc);
 void itg_proc_kill_pid(struct pid *tgid);
 struct itg_group *itg_group_of_current(struct itg_proc *proc);
 bool itg_task_is_private(struct itg_proc *proc, struct task_struct *tsk);
+struct itg_group *itg_private_group(struct task_struct *tsk);
+struct itg_proc *itg_proc_lookup(struct pid *tgid);
+void itg_group_cpu_idle(struct itg_group *grp);
 int itg_set_scope(struct itg_proc *proc, u32 scope);
 void itg_group_info(struct itg_group *grp, struct itg_group_info *info);
+
+/* A group's CPU-time clocks, as itg_cpu_read() found them. */
+struct itg_cpu_clock {
+	u64 prof;		/* ns of CPU time since tracking started */
+	u64 virt;		/* its user part */
+	unsigned int running;	/* members on a CPU now */
+	pid_t runner;		/* the busiest of them (or the last to run) */
+};
+
+/* cputime.c */
+int itg_cpu_init(void);
+void itg_cpu_exit(void);
+int itg_cpu_start(struct itg_group *grp, u64 caller_rt);
+u64 itg_cpu_runtime_current(void);
+void itg_cpu_stop(struct itg_group *grp);
+void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk);
+unsigned int itg_cpu_parallelism(struct itg_group *grp);
+void itg_cpu_resync_current(void);
+bool itg_cpu_probe_registered(void);
 
 /* main.c */
 bool itg_owner_has_fd(struct pid *tgid);
@@ -103,6 +133,7 @@ void itg_timer_init(struct itg_timer *t, struct itg_group *grp, int which);
 void itg_timer_stop(struct itg_timer *t);
 int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 		  struct itg_timer_set *old);
+bool itg_group_cpu_armed(struct itg_group *grp);
 void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out);
 bool itg_timer_armed(struct itg_timer *t);
 

@@ -14,6 +14,7 @@
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 
 #include "itg.h"
@@ -54,16 +55,6 @@ static bool itg_zeroed(const u64 *p, size_t n)
 	return true;
 }
 
-static int itg_check_which(u32 which)
-{
-	if (which >= ITG_NR_TIMERS)
-		return -EINVAL;
-	/* ITIMER_VIRTUAL and ITIMER_PROF: issue 3 of the project. */
-	if (which != ITG_TIMER_REAL)
-		return -EOPNOTSUPP;
-	return 0;
-}
-
 static int itg_check_signo(u32 signo)
 {
 	if (signo == 0)
@@ -85,12 +76,12 @@ static long itg_ioctl_set_timer(void __user *uarg)
 			  &usize);
 	if (ret)
 		return ret;
-	if (req.flags || !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)) ||
+	if (req.which >= ITG_NR_TIMERS || (req.flags & ~ITG_SET_FLAGS) ||
+	    ((req.flags & ITG_SET_TO_RUNNER) && req.which == ITG_TIMER_REAL) ||
+	    !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)) ||
 	    req.value_ns > KTIME_MAX || req.interval_ns > KTIME_MAX)
 		return -EINVAL;
 	ret = itg_check_signo(req.signo);
-	if (!ret)
-		ret = itg_check_which(req.which);
 	/* Probe the write-back first: EFAULT never comes with a change. */
 	if (!ret)
 		ret = itg_copy_out(uarg, &req, sizeof(req), usize);
@@ -120,12 +111,9 @@ static long itg_ioctl_get_timer(void __user *uarg)
 			  &usize);
 	if (ret)
 		return ret;
-	if (req.flags || req.__pad ||
+	if (req.which >= ITG_NR_TIMERS || req.flags || req.__pad ||
 	    !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)))
 		return -EINVAL;
-	ret = itg_check_which(req.which);
-	if (ret)
-		return ret;
 
 	proc = itg_proc_lock_current();
 	if (IS_ERR(proc))
@@ -271,10 +259,25 @@ static const struct file_operations itg_fops = {
 	.llseek = no_llseek,
 };
 
+/* /sys/class/misc/itimer_group/cpu_probe: is the sched_switch probe on? */
+static ssize_t cpu_probe_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", itg_cpu_probe_registered());
+}
+static DEVICE_ATTR_RO(cpu_probe);
+
+static struct attribute *itg_attrs[] = {
+	&dev_attr_cpu_probe.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(itg);
+
 static struct miscdevice itg_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = ITG_DEVICE_NAME,
 	.fops = &itg_fops,
+	.groups = itg_groups,
 	.mode = 0666,
 };
 

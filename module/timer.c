@@ -188,17 +188,27 @@ static bool itg_timer_still_queued(struct itg_timer *t, u64 add)
 	return false;
 }
 
-/* Report @n new expirations of @t.  Caller holds grp->lock. */
-static void itg_timer_notify(struct itg_timer *t, u64 n)
+/*
+ * Report @n new expirations of @t, to thread @prefer (global tid) if it is
+ * a member that can take the signal.  Caller holds grp->lock.
+ */
+static void itg_timer_notify(struct itg_timer *t, u64 n, pid_t prefer)
 {
+	struct task_struct *tsk = NULL, *leader;
 	struct kernel_siginfo info;
-	struct task_struct *tsk;
 	u32 overrun;
 
 	rcu_read_lock();
 	if (itg_timer_still_queued(t, n))
 		goto out;
-	tsk = itg_pick_target(t);
+	if (prefer && !t->grp->key) {
+		tsk = itg_find_tid(prefer);
+		leader = pid_task(t->grp->proc->tgid, PIDTYPE_TGID);
+		if (tsk && (!leader || !itg_member_wants(t, leader, tsk)))
+			tsk = NULL;
+	}
+	if (!tsk)
+		tsk = itg_pick_target(t);
 	if (!tsk || itg_sig_pending(t, tsk, 0) != ITG_SIG_NONE) {
 		t->carry = itg_sat_add(t->carry, n);
 		goto out;
@@ -239,6 +249,44 @@ static u64 itg_timer_advance(struct itg_timer *t, ktime_t now)
 	return n;
 }
 
+/* Wall time after which @t's CPU clock could have reached its expiry. */
+static u64 itg_cpu_wait(struct itg_timer *t, u64 clock)
+{
+	u64 left = t->next > clock ? t->next - clock : 0;
+
+	return max_t(u64, div_u64(left, itg_cpu_parallelism(t->grp)),
+		     READ_ONCE(itg_min_period_ns));
+}
+
+static u64 itg_cpu_clock_of(struct itg_timer *t, struct itg_cpu_clock *clk)
+{
+	itg_cpu_read(t->grp, clk);
+	return t->which == ITG_TIMER_PROF ? clk->prof : clk->virt;
+}
+
+/*
+ * ITIMER_VIRTUAL and ITIMER_PROF: the hrtimer wakes up when the members,
+ * all running, could have used the time left; the clock says whether they
+ * did.  If not, it sleeps again for what is left, so it converges on the
+ * expiry without a tick's delay.
+ */
+static enum hrtimer_restart itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
+{
+	struct itg_cpu_clock clk;
+	u64 clock;
+
+	clock = itg_cpu_clock_of(t, &clk);
+	if (clock >= t->next)
+		itg_timer_notify(t, itg_timer_advance(t, clock),
+				 t->to_runner ? clk.runner : 0);
+	if (!t->armed) {
+		itg_group_cpu_idle(t->grp);
+		return HRTIMER_NORESTART;
+	}
+	hrtimer_set_expires(&t->hrt, ktime_add_ns(now, itg_cpu_wait(t, clock)));
+	return HRTIMER_RESTART;
+}
+
 static enum hrtimer_restart itg_timer_fn(struct hrtimer *hrt)
 {
 	struct itg_timer *t = container_of(hrt, struct itg_timer, hrt);
@@ -251,8 +299,12 @@ static enum hrtimer_restart itg_timer_fn(struct hrtimer *hrt)
 	if (!t->armed || test_bit(ITG_GROUP_DEAD, &grp->flags))
 		goto out;
 	now = hrtimer_cb_get_time(hrt);
+	if (t->which != ITG_TIMER_REAL) {
+		ret = itg_cpu_timer_fn(t, now);
+		goto out;
+	}
 	if (now >= t->next)
-		itg_timer_notify(t, itg_timer_advance(t, now));
+		itg_timer_notify(t, itg_timer_advance(t, now), 0);
 	if (t->armed) {
 		floor = ktime_add_ns(now, READ_ONCE(itg_min_period_ns));
 		hrtimer_set_expires(hrt, max(t->next, floor));
@@ -272,7 +324,10 @@ void itg_timer_init(struct itg_timer *t, struct itg_group *grp, int which)
 	t->signo = itg_default_signo[which];
 }
 
-/* Time to the next expiry, as getitimer reports it: never 0 while armed. */
+/*
+ * Time to the next expiry on the timer's clock (@now: that clock's time),
+ * as getitimer reports it: never 0 while armed.
+ */
 static u64 itg_timer_remaining(struct itg_timer *t, ktime_t now)
 {
 	ktime_t rem;
@@ -281,6 +336,25 @@ static u64 itg_timer_remaining(struct itg_timer *t, ktime_t now)
 		return 0;
 	rem = ktime_sub(t->next, now);
 	return rem > 0 ? rem : NSEC_PER_USEC;
+}
+
+/* The current time of @t's clock: CLOCK_MONOTONIC or its group's CPU time. */
+static ktime_t itg_timer_now(struct itg_timer *t)
+{
+	struct itg_cpu_clock clk;
+
+	if (t->which == ITG_TIMER_REAL)
+		return ktime_get();
+	if (!t->grp->cpu_tracking)
+		return 0;
+	return itg_cpu_clock_of(t, &clk);
+}
+
+/* Is a CPU-time timer of @grp armed?  Caller holds proc->lock. */
+bool itg_group_cpu_armed(struct itg_group *grp)
+{
+	return itg_timer_armed(&grp->timers[ITG_TIMER_VIRTUAL]) ||
+	       itg_timer_armed(&grp->timers[ITG_TIMER_PROF]);
 }
 
 /*
@@ -299,16 +373,27 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 		  struct itg_timer_set *old)
 {
 	struct itg_group *grp = t->grp;
-	ktime_t now;
+	bool cpu = t->which != ITG_TIMER_REAL;
+	ktime_t now, first;
+	int started = 0;
 
+	lockdep_assert_held(&grp->proc->lock);
+	/* CPU-time clocks run from the first arm: start them before. */
+	if (cpu && req->value_ns) {
+		started = itg_cpu_start(grp, itg_cpu_runtime_current());
+		if (started < 0)
+			return started;
+	}
 	hrtimer_cancel(&t->hrt);
 	spin_lock_irq(&grp->lock);
-	now = ktime_get();
+	/* Clocks started by this call count from its beginning: from 0. */
+	now = started ? 0 : itg_timer_now(t);
 	old->old_value_ns = itg_timer_remaining(t, now);
 	old->old_interval_ns = t->armed ? t->interval : 0;
 	t->signo = req->signo ? req->signo : itg_default_signo[t->which];
 	t->cookie = req->cookie;
 	t->interval = req->interval_ns;
+	t->to_runner = req->flags & ITG_SET_TO_RUNNER;
 	t->armed = req->value_ns != 0;
 	if (t->armed) {
 		/* The counts of the last arming stay readable until now. */
@@ -316,9 +401,13 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 		t->carry = 0;
 		t->overrun_last = 0;
 		t->next = ktime_add_safe(now, req->value_ns);
-		hrtimer_start(&t->hrt, t->next, HRTIMER_MODE_ABS);
+		first = cpu ? ktime_add_ns(ktime_get(), itg_cpu_wait(t, now)) :
+			      t->next;
+		hrtimer_start(&t->hrt, first, HRTIMER_MODE_ABS);
 	}
 	spin_unlock_irq(&grp->lock);
+	if (cpu && !itg_group_cpu_armed(grp))
+		itg_cpu_stop(grp);
 	return 0;
 }
 
@@ -327,7 +416,7 @@ void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out)
 	struct itg_group *grp = t->grp;
 
 	spin_lock_irq(&grp->lock);
-	out->value_ns = itg_timer_remaining(t, ktime_get());
+	out->value_ns = itg_timer_remaining(t, itg_timer_now(t));
 	out->interval_ns = t->armed ? t->interval : 0;
 	out->signo = t->signo;
 	out->cookie = t->cookie;

@@ -16,9 +16,11 @@ mode=$1 kernel=$2 initrd=$3 log=$4
 timeout_s=${ITG_VM_TIMEOUT:-900}
 here=$(cd "$(dirname "$0")" && pwd)
 
-accel=tcg
+# Multi-threaded TCG: one host thread per vCPU, so an IPI between vCPUs
+# does not wait for a round-robin timeslice.
+accel=tcg accel_opts=",thread=multi"
 if [ "${ITG_KVM:-0}" = 1 ]; then
-	if [ -w /dev/kvm ]; then accel=kvm; else echo "vm: /dev/kvm not usable, using TCG"; fi
+	if [ -w /dev/kvm ]; then accel=kvm accel_opts=""; else echo "vm: /dev/kvm not usable, using TCG"; fi
 fi
 nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
 cmdline="console=ttyS0 rdinit=/init loglevel=5 panic=-1 oops=panic panic_on_warn=1"
@@ -33,7 +35,7 @@ else
 	filter=(awk -f "$here/progress.awk")
 fi
 timeout --foreground -k 10 "$timeout_s" \
-	qemu-system-x86_64 -nodefaults -no-user-config -machine pc,accel=$accel \
+	qemu-system-x86_64 -nodefaults -no-user-config -machine pc -accel $accel$accel_opts \
 	-cpu max -smp 2 -m "${ITG_VM_MEM:-1G}" -display none -serial stdio \
 	-no-reboot -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	</dev/null 2>&1 | tr -d '\r' | tee "$log" | "${filter[@]}"

@@ -45,7 +45,7 @@
  * struct itg_timer_set - arm or disarm an itimer of the caller's group
  * @size: sizeof(struct itg_timer_set) as compiled by the caller
  * @which: ITG_TIMER_REAL, ITG_TIMER_VIRTUAL or ITG_TIMER_PROF
- * @flags: must be zero (reserved for ITG_SET_* flags)
+ * @flags: ITG_SET_* flags; unknown bits are EINVAL
  * @signo: signal to send on expiry, 1..SIGRTMAX except SIGKILL and SIGSTOP;
  *	0 selects the default of @which: SIGALRM, SIGVTALRM or SIGPROF
  * @value_ns: time to the first expiry; 0 disarms the timer
@@ -70,6 +70,15 @@ struct itg_timer_set {
 };
 
 #define ITG_TIMER_SET_SIZE_VER0	72
+
+/*
+ * struct itg_timer_set.flags: ITIMER_VIRTUAL and ITIMER_PROF only.  Deliver
+ * the signal to the member thread that was using the CPU when the time ran
+ * out (profilers: samples land on the threads that burn CPU), instead of
+ * choosing a member the way a process-directed signal is delivered.
+ */
+#define ITG_SET_TO_RUNNER	_BITUL(0)
+#define ITG_SET_FLAGS		ITG_SET_TO_RUNNER
 
 /**
  * struct itg_timer_get - read an itimer of the caller's group

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * itimer_group: the CPU-time clocks of ITIMER_VIRTUAL and ITIMER_PROF.
+ *
+ * A group's PROF clock is the CPU time its member threads used since the
+ * group started tracking (its first CPU-time timer was armed); its VIRTUAL
+ * clock is the user part of that time.  They are kept with a probe on the
+ * sched_switch tracepoint and one slot per CPU:
+ *
+ *   - at switch-in of a member of a tracking group, the CPU's slot records
+ *     the thread, its group and its sum_exec_runtime, utime and stime;
+ *   - at switch-out the slice (exact: the scheduler updated the runtime
+ *     just before) goes into the group's accumulators and the slot clears.
+ *
+ * Reading a clock adds to the accumulators the slices running now on every
+ * CPU, each brought up to date with sched_clock_cpu() the way the scheduler
+ * itself computes a running task's runtime.  O(1) per context switch: one
+ * slot and at most two hash lookups; no allocation, no lock but the slot's
+ * seqcount (the probe runs under the runqueue lock with interrupts off).
+ *
+ * The probe is registered only while some group tracks (the first arm of a
+ * CPU-time timer registers it, the last disarm unregisters it a little
+ * later, so arm/disarm loops do not pay for it each time).  Threads that
+ * are already running when a group starts tracking are picked up by an IPI
+ * to every CPU.
+ *
+ * The user/system split of a slice comes from the thread's tick-sampled
+ * utime and stime over the slice (the only split the kernel keeps without
+ * full dynticks accounting): a slice in which only user ticks landed is all
+ * user time, exactly.
+ */
+#include <linux/atomic.h>
+#include <linux/math64.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
+#include <linux/seqlock.h>
+#include <linux/smp.h>
+#include <linux/tracepoint.h>
+#include <linux/workqueue.h>
+
+#include "itg.h"
+
+/* What runs on one CPU, for its group's clocks. */
+struct itg_cpu_slot {
+	seqcount_t seq;			/* written only by its own CPU */
+	struct task_struct *task;	/* NULL: nothing tracked */
+	struct itg_group *grp;
+	u64 rt;				/* task's runtime at slot start */
+	u64 ut, st;			/* task's utime, stime at slot start */
+};
+
+static DEFINE_PER_CPU(struct itg_cpu_slot, itg_slots);
+
+static struct tracepoint *itg_tp_switch;
+static DEFINE_MUTEX(itg_cpu_lock);	/* probe registration */
+static unsigned int itg_cpu_users;	/* tracking groups: itg_cpu_lock */
+static bool itg_cpu_registered;		/* itg_cpu_lock */
+static void itg_cpu_unregister_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(itg_cpu_unregister_work, itg_cpu_unregister_fn);
+
+#define ITG_CPU_UNREGISTER_DELAY	HZ
+
+bool itg_cpu_probe_registered(void)
+{
+	return READ_ONCE(itg_cpu_registered);
+}
+
+/* The tracking group @tsk counts for, if any.  Caller holds RCU. */
+static struct itg_group *itg_cpu_group_of(struct task_struct *tsk)
+{
+	struct itg_group *grp;
+	struct itg_proc *proc;
+
+	if (tsk->flags & PF_KTHREAD)
+		return NULL;
+	grp = itg_private_group(tsk);
+	if (!grp) {
+		proc = itg_proc_lookup(task_tgid(tsk));
+		if (!proc)
+			return NULL;
+		grp = READ_ONCE(proc->shared);
+	}
+	return grp && READ_ONCE(grp->cpu_tracking) ? grp : NULL;
+}
+
+/*
+ * The user part of a slice of @rt ns, in which the thread's tick-sampled
+ * utime and stime grew by @ut and @st.  No tick in the slice: the thread's
+ * lifetime split; none ever: user.
+ */
+static u64 itg_user_part(struct task_struct *tsk, u64 rt, u64 ut, u64 st)
+{
+	if (!ut && !st) {
+		ut = READ_ONCE(tsk->utime);
+		st = READ_ONCE(tsk->stime);
+		if (!st)
+			return rt;
+	}
+	if (!st)
+		return rt;
+	return mul_u64_u64_div_u64(rt, ut, ut + st);
+}
+
+/*
+ * Runtime of @tsk now.  If it runs, its sum_exec_runtime lags by the time
+ * since the scheduler last updated it (exec_start); add that as the
+ * scheduler's task_sched_runtime() does.  Read without the runqueue lock:
+ * exec_start is read before and after the sum, and a thread that left its
+ * CPU meanwhile counts its sum alone, so the result never runs ahead.
+ */
+static u64 itg_task_runtime(struct task_struct *tsk)
+{
+	u64 sum, start, now;
+
+	if (!READ_ONCE(tsk->on_cpu))
+		return READ_ONCE(tsk->se.sum_exec_runtime);
+	start = READ_ONCE(tsk->se.exec_start);
+	smp_rmb();	/* update_curr() sets exec_start, then the sum */
+	sum = READ_ONCE(tsk->se.sum_exec_runtime);
+	now = sched_clock_cpu(task_cpu(tsk));
+	smp_rmb();	/* the sum before the second look at exec_start */
+	if (start != READ_ONCE(tsk->se.exec_start) || !READ_ONCE(tsk->on_cpu))
+		return sum;
+	return now > start ? sum + (now - start) : sum;
+}
+
+/* Start tracking @tsk of @grp on this CPU; interrupts are off. */
+static void itg_slot_start(struct itg_cpu_slot *slot, struct task_struct *tsk,
+			   struct itg_group *grp, u64 rt)
+{
+	write_seqcount_begin(&slot->seq);
+	slot->task = tsk;
+	slot->grp = grp;
+	slot->rt = rt;
+	slot->ut = READ_ONCE(tsk->utime);
+	slot->st = READ_ONCE(tsk->stime);
+	write_seqcount_end(&slot->seq);
+}
+
+/*
+ * Close this CPU's slot at runtime @rt of its task.  The slot clears before
+ * the slice is added (write_seqcount_end orders them), and readers take the
+ * accumulators before the slots, so no reader counts a slice twice.
+ */
+static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt)
+{
+	struct task_struct *tsk = slot->task;
+	struct itg_group *grp = slot->grp;
+	u64 ut = slot->ut, st = slot->st, d;
+
+	write_seqcount_begin(&slot->seq);
+	slot->task = NULL;
+	slot->grp = NULL;
+	write_seqcount_end(&slot->seq);
+
+	d = rt > slot->rt ? rt - slot->rt : 0;
+	atomic64_add(d, &grp->acc_prof);
+	atomic64_add(itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut,
+				   READ_ONCE(tsk->stime) - st),
+		     &grp->acc_virt);
+	WRITE_ONCE(grp->last_runner, task_pid_nr(tsk));
+}
+
+/* sched_switch: runqueue lock held, interrupts off. */
+static void itg_probe_switch(void *data, bool preempt,
+			     struct task_struct *prev, struct task_struct *next,
+			     unsigned int prev_state)
+{
+	struct itg_cpu_slot *slot = this_cpu_ptr(&itg_slots);
+	struct itg_group *grp;
+
+	if (slot->task == prev)
+		itg_slot_stop(slot, READ_ONCE(prev->se.sum_exec_runtime));
+	rcu_read_lock();
+	grp = itg_cpu_group_of(next);
+	if (grp)
+		itg_slot_start(slot, next, grp, READ_ONCE(next->se.sum_exec_runtime));
+	rcu_read_unlock();
+}
+
+struct itg_cpu_start_arg {
+	struct itg_group *grp;
+	struct task_struct *caller;	/* the arming thread */
+	u64 caller_rt;			/* its runtime when it began to arm */
+};
+
+/* IPI at tracking start: the current thread of this CPU may be a member. */
+static void itg_cpu_ipi_start(void *info)
+{
+	struct itg_cpu_slot *slot = this_cpu_ptr(&itg_slots);
+	struct itg_cpu_start_arg *arg = info;
+	struct task_struct *tsk = current;
+
+	if (slot->task == tsk)
+		return;
+	rcu_read_lock();
+	if (itg_cpu_group_of(tsk) == arg->grp)
+		itg_slot_start(slot, tsk, arg->grp,
+			       tsk == arg->caller ? arg->caller_rt :
+						    itg_task_runtime(tsk));
+	rcu_read_unlock();
+}
+
+/* The calling thread's runtime now, exactly. */
+u64 itg_cpu_runtime_current(void)
+{
+	u64 rt;
+
+	preempt_disable();
+	rt = itg_task_runtime(current);
+	preempt_enable();
+	return rt;
+}
+
+/* IPI at tracking stop: no slot may keep pointing at the group. */
+static void itg_cpu_ipi_stop(void *info)
+{
+	struct itg_cpu_slot *slot = this_cpu_ptr(&itg_slots);
+
+	if (slot->grp == info)
+		itg_slot_stop(slot, itg_task_runtime(slot->task));
+}
+
+/*
+ * The calling thread changed group: close its slot (the old group keeps
+ * the time so far) and open one for the new group if that one tracks.
+ */
+void itg_cpu_resync_current(void)
+{
+	struct itg_cpu_slot *slot;
+	struct itg_group *grp;
+	unsigned long flags;
+
+	if (!READ_ONCE(itg_cpu_registered))
+		return;
+	local_irq_save(flags);
+	slot = this_cpu_ptr(&itg_slots);
+	if (slot->task == current)
+		itg_slot_stop(slot, itg_task_runtime(current));
+	rcu_read_lock();
+	grp = itg_cpu_group_of(current);
+	if (grp)
+		itg_slot_start(slot, current, grp, itg_task_runtime(current));
+	rcu_read_unlock();
+	local_irq_restore(flags);
+}
+
+/*
+ * Read @grp's clocks into @clk: also how many members run now, and the
+ * one whose current slice is the longest (else the last one that ran).
+ * Any context.
+ */
+void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk)
+{
+	u64 longest = 0;
+	s64 seen;
+	int cpu;
+
+	clk->prof = atomic64_read(&grp->acc_prof);
+	clk->virt = atomic64_read(&grp->acc_virt);
+	clk->running = 0;
+	clk->runner = 0;
+	smp_rmb();	/* accumulators before slots: see itg_slot_stop() */
+	rcu_read_lock();
+	for_each_online_cpu(cpu) {
+		struct itg_cpu_slot *slot = per_cpu_ptr(&itg_slots, cpu);
+		struct task_struct *tsk;
+		struct itg_group *owner;
+		u64 rt0, ut0, st0, d;
+		unsigned int seq;
+
+		do {
+			seq = read_seqcount_begin(&slot->seq);
+			tsk = slot->task;
+			owner = slot->grp;
+			rt0 = slot->rt;
+			ut0 = slot->ut;
+			st0 = slot->st;
+		} while (read_seqcount_retry(&slot->seq, seq));
+		if (!tsk || owner != grp)
+			continue;
+		d = itg_task_runtime(tsk);
+		/*
+		 * The slice ended meanwhile: its time went to the accumulators
+		 * after we read them, and the thread may have begun a slice on
+		 * a CPU still to come.  Count neither here (never twice).
+		 */
+		if (read_seqcount_retry(&slot->seq, seq))
+			continue;
+		d = d > rt0 ? d - rt0 : 0;
+		clk->prof += d;
+		clk->virt += itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut0,
+					   READ_ONCE(tsk->stime) - st0);
+		clk->running++;
+		/* The one that has run longest now burns the most CPU. */
+		if (d >= longest) {
+			longest = d;
+			clk->runner = task_pid_nr(tsk);
+		}
+	}
+	rcu_read_unlock();
+	if (!clk->runner)
+		clk->runner = READ_ONCE(grp->last_runner);
+	/*
+	 * The user part of a running slice is an estimate that a system tick
+	 * can lower; a clock never goes back, so it holds until it catches up.
+	 */
+	clk->virt = min(clk->virt, clk->prof);
+	seen = atomic64_read(&grp->virt_seen);
+	while (clk->virt > (u64)seen &&
+	       !atomic64_try_cmpxchg(&grp->virt_seen, &seen, clk->virt))
+		;
+	clk->virt = max_t(u64, clk->virt, seen);
+}
+
+/* How many members can run at once: the bound on a clock's speed. */
+unsigned int itg_cpu_parallelism(struct itg_group *grp)
+{
+	unsigned int cpus = num_online_cpus(), nr = 1;
+	struct task_struct *leader;
+
+	if (grp->key)
+		return 1;
+	rcu_read_lock();
+	leader = pid_task(grp->proc->tgid, PIDTYPE_TGID);
+	if (leader)
+		nr = max(get_nr_threads(leader) -
+			 atomic_read(&grp->proc->nr_private), 1);
+	rcu_read_unlock();
+	return min(nr, cpus);
+}
+
+static void itg_cpu_unregister_fn(struct work_struct *work)
+{
+	mutex_lock(&itg_cpu_lock);
+	if (!itg_cpu_users && itg_cpu_registered) {
+		tracepoint_probe_unregister(itg_tp_switch, itg_probe_switch,
+					    NULL);
+		tracepoint_synchronize_unregister();
+		WRITE_ONCE(itg_cpu_registered, false);
+	}
+	mutex_unlock(&itg_cpu_lock);
+}
+
+/*
+ * Start counting @grp's clocks, from zero.  Task context, proc->lock held.
+ * The probe is registered first, so no switch-in is missed.  The calling
+ * thread counts from @caller_rt, its runtime when the arming began: the
+ * registration and the IPIs below are CPU time of the arming, which a
+ * caller measuring around its call would otherwise see as lateness.
+ * Returns 1 if the clocks started now (they read 0 at @caller_rt), 0 if
+ * they were running, or an error.
+ */
+int itg_cpu_start(struct itg_group *grp, u64 caller_rt)
+{
+	struct itg_cpu_start_arg arg = {
+		.grp = grp, .caller = current, .caller_rt = caller_rt,
+	};
+	int ret = 0;
+
+	lockdep_assert_held(&grp->proc->lock);
+	if (grp->cpu_tracking)
+		return 0;
+	mutex_lock(&itg_cpu_lock);
+	if (!itg_cpu_registered) {
+		ret = tracepoint_probe_register(itg_tp_switch,
+						itg_probe_switch, NULL);
+		if (!ret)
+			WRITE_ONCE(itg_cpu_registered, true);
+	}
+	if (!ret)
+		itg_cpu_users++;
+	mutex_unlock(&itg_cpu_lock);
+	if (ret)
+		return ret;
+
+	atomic64_set(&grp->acc_prof, 0);
+	atomic64_set(&grp->acc_virt, 0);
+	atomic64_set(&grp->virt_seen, 0);
+	WRITE_ONCE(grp->cpu_tracking, true);
+	on_each_cpu(itg_cpu_ipi_start, &arg, 1);
+	return 1;
+}
+
+/* Stop counting @grp's clocks.  Task context, proc->lock held. */
+void itg_cpu_stop(struct itg_group *grp)
+{
+	lockdep_assert_held(&grp->proc->lock);
+	if (!grp->cpu_tracking)
+		return;
+	WRITE_ONCE(grp->cpu_tracking, false);
+	on_each_cpu(itg_cpu_ipi_stop, grp, 1);
+	mutex_lock(&itg_cpu_lock);
+	if (!--itg_cpu_users)
+		mod_delayed_work(system_wq, &itg_cpu_unregister_work,
+				 ITG_CPU_UNREGISTER_DELAY);
+	mutex_unlock(&itg_cpu_lock);
+}
+
+static void itg_find_switch(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_switch"))
+		itg_tp_switch = tp;
+}
+
+int itg_cpu_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		seqcount_init(&per_cpu_ptr(&itg_slots, cpu)->seq);
+	for_each_kernel_tracepoint(itg_find_switch, NULL);
+	if (!itg_tp_switch) {
+		pr_err("tracepoint sched_switch not found\n");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Every group stopped tracking before: only the lazy unregister is left. */
+void itg_cpu_exit(void)
+{
+	cancel_delayed_work_sync(&itg_cpu_unregister_work);
+	itg_cpu_unregister_fn(NULL);
+}

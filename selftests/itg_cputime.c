@@ -1,0 +1,632 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ITIMER_VIRTUAL and ITIMER_PROF of itimer sharing groups: what they count,
+ * how close to the CPU time they expire (measured beside the native
+ * itimers in the same run), overruns, delivery to the running thread, and
+ * the scheduler probe that is there only while a CPU-time timer is armed.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "itg_test.h"
+
+#define PROBE_PATH "/sys/class/misc/" ITG_DEVICE_NAME "/cpu_probe"
+
+/* A one-shot expiry may be this late by the CPU clocks; never early. */
+#define ONESHOT_LATE_NS	(2 * MS)
+
+static uint64_t thread_cpu(void)
+{
+	return now_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+static uint64_t process_cpu(void)
+{
+	return now_ns(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+static atomic_int fired;
+static uint64_t fired_thread_cpu, fired_process_cpu;
+
+static void cpu_handler(int sig, siginfo_t *si, void *uc)
+{
+	if (!atomic_load(&fired)) {
+		fired_thread_cpu = thread_cpu();
+		fired_process_cpu = process_cpu();
+	}
+	atomic_fetch_add(&fired, 1);
+	rec_handler(sig, si, uc);
+}
+
+static void install(int sig)
+{
+	struct sigaction sa = { .sa_sigaction = cpu_handler,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+static int probe_registered(void)
+{
+	char c = '?';
+	FILE *f = fopen(PROBE_PATH, "r");
+
+	if (!f)
+		return -1;
+	if (fread(&c, 1, 1, f) != 1)
+		c = '?';
+	fclose(f);
+	return c == '1' ? 1 : c == '0' ? 0 : -1;
+}
+
+/* Wait up to 2 s for the probe to be (un)registered; it goes lazily. */
+static int probe_settles(int want)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (probe_registered() == want)
+			return want;
+		usleep(10000);
+	}
+	return probe_registered();
+}
+
+static void busy_until_fired(void)
+{
+	while (!atomic_load(&fired))
+		;
+}
+
+/*
+ * One-shot of 200 ms of CPU on this busy thread: the module's timer, then
+ * the native setitimer of the same type.  Returns the lateness of ours by
+ * CLOCK_THREAD_CPUTIME_ID; prints both.
+ */
+static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
+			     int which, int sig)
+{
+	struct itimerval native = { .it_value = { 0, 200000 } };
+	int64_t ours, theirs;
+	uint64_t t0;
+
+	install(sig);
+	fired = 0;
+	rec_reset();
+	t0 = thread_cpu();
+	if (itg_set(fd, which, 200 * MS, 0, 0, 0, NULL))
+		return INT64_MIN;
+	busy_until_fired();
+	ours = fired_thread_cpu - t0 - 200 * MS;
+
+	fired = 0;
+	rec_reset();
+	t0 = thread_cpu();
+	setitimer(which, &native, NULL);
+	busy_until_fired();
+	theirs = fired_thread_cpu - t0 - 200 * MS;
+	TH_LOG("%s 200 ms one-shot, late by thread CPU: module %+.3f ms, native %+.3f ms",
+	       which == ITIMER_PROF ? "ITIMER_PROF" : "ITIMER_VIRTUAL",
+	       ours / 1e6, theirs / 1e6);
+	signal(sig, SIG_DFL);
+	return ours;
+}
+
+static void check_oneshot(struct __test_metadata *_metadata, int which,
+			  int sig)
+{
+	int fd = itg_open(O_CLOEXEC), try;
+	int64_t err = INT64_MIN;
+
+	ASSERT_LE(0, fd);
+	/* Up to three samples ride out host noise; the bound stays. */
+	for (try = 0; try < 3; try++) {
+		err = oneshot_error(_metadata, fd, which, sig);
+		ASSERT_NE(INT64_MIN, err);
+		/* Never early, in any sample. */
+		ASSERT_GE(err, 0);
+		if (err <= (int64_t)ONESHOT_LATE_NS)
+			break;
+	}
+	EXPECT_LE(err, (int64_t)ONESHOT_LATE_NS);
+	close(fd);
+}
+
+TEST(prof_oneshot_expires_within_2ms_of_cpu_time)
+{
+	check_oneshot(_metadata, ITIMER_PROF, SIGPROF);
+}
+
+TEST(virtual_oneshot_expires_within_2ms_of_cpu_time)
+{
+	check_oneshot(_metadata, ITIMER_VIRTUAL, SIGVTALRM);
+}
+
+/* CPU time a timer armed with 100 s has used, by its remaining time. */
+static uint64_t used(int fd, int which)
+{
+	struct itg_timer_get g;
+
+	if (itg_get(fd, which, &g) || !g.value_ns)
+		return UINT64_MAX;
+	return 100 * SEC - g.value_ns;
+}
+
+static uint64_t thread_utime(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_utime.tv_sec * SEC + ru.ru_utime.tv_usec * 1000ULL;
+}
+
+TEST(virtual_counts_user_time_prof_counts_all)
+{
+	uint64_t v0, p0, c0, u0, v, p, c, u;
+	int fd = itg_open(O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 100 * SEC, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 100 * SEC, 0, 0, 0, NULL));
+
+	/* Sleeping: neither clock moves. */
+	v0 = used(fd, ITG_TIMER_VIRTUAL);
+	p0 = used(fd, ITG_TIMER_PROF);
+	sleep_ns(300 * MS);
+	v = used(fd, ITG_TIMER_VIRTUAL) - v0;
+	p = used(fd, ITG_TIMER_PROF) - p0;
+	TH_LOG("sleep 300 ms: VIRTUAL %.3f ms, PROF %.3f ms", v / 1e6,
+	       p / 1e6);
+	EXPECT_LT(v, 2 * MS);
+	EXPECT_LT(p, 2 * MS);
+
+	/* A user loop: both move with the thread's CPU clock. */
+	v0 = used(fd, ITG_TIMER_VIRTUAL);
+	p0 = used(fd, ITG_TIMER_PROF);
+	c0 = thread_cpu();
+	do {
+		/* Pure user code between two reads of the (syscall) clock. */
+		for (int i = 0; i < 100000; i++)
+			asm volatile("" ::: "memory");
+	} while (thread_cpu() - c0 < 200 * MS);
+	c = thread_cpu() - c0;
+	v = used(fd, ITG_TIMER_VIRTUAL) - v0;
+	p = used(fd, ITG_TIMER_PROF) - p0;
+	TH_LOG("user loop %.3f ms CPU: VIRTUAL %.3f ms, PROF %.3f ms",
+	       c / 1e6, v / 1e6, p / 1e6);
+	EXPECT_LE(p, c + MS);
+	EXPECT_GE(p + 2 * MS, c);
+	/* The user share of a slice is tick-sampled: a tick of slack. */
+	EXPECT_LE(v, p + 4 * MS);
+	EXPECT_GE(v + 10 * MS, c);
+
+	/* A syscall loop: PROF moves, VIRTUAL only with the user ticks. */
+	v0 = used(fd, ITG_TIMER_VIRTUAL);
+	p0 = used(fd, ITG_TIMER_PROF);
+	u0 = thread_utime();
+	c0 = thread_cpu();
+	while (thread_cpu() - c0 < 300 * MS)
+		syscall(SYS_brk, 0);
+	c = thread_cpu() - c0;
+	u = thread_utime() - u0;
+	v = used(fd, ITG_TIMER_VIRTUAL) - v0;
+	p = used(fd, ITG_TIMER_PROF) - p0;
+	TH_LOG("brk loop %.3f ms CPU (%.3f ms user by rusage): VIRTUAL %.3f ms, PROF %.3f ms",
+	       c / 1e6, u / 1e6, v / 1e6, p / 1e6);
+	EXPECT_LE(p, c + MS);
+	EXPECT_GE(p + 2 * MS, c);
+	EXPECT_LT(v, p / 2);
+	EXPECT_LE(v, u + 12 * MS);
+	close(fd);
+}
+
+struct spinner {
+	pthread_t th;
+	pid_t tid;
+	int fd;
+	bool go_private;
+	uint64_t private_prof;	/* arm a private PROF one-shot of this */
+	uint64_t duty_sleep_us;	/* sleep this long between 1 ms spins */
+	uint64_t cpu_at_arm, cpu_at_fire;
+};
+
+static atomic_bool spin_stop;
+static atomic_int spin_ready;
+
+static void *spinner_fn(void *arg)
+{
+	struct spinner *s = arg;
+	uint64_t t;
+
+	s->tid = itg_gettid();
+	if (s->go_private && itg_scope(s->fd, ITG_SCOPE_PRIVATE, NULL))
+		return (void *)1;
+	if (s->private_prof) {
+		s->cpu_at_arm = thread_cpu();
+		if (itg_set(s->fd, ITG_TIMER_PROF, s->private_prof, 0, 0, 0,
+			    NULL))
+			return (void *)1;
+	}
+	atomic_fetch_add(&spin_ready, 1);
+	while (!atomic_load(&spin_stop)) {
+		if (s->duty_sleep_us) {
+			t = thread_cpu();
+			while (thread_cpu() - t < MS)
+				;
+			usleep(s->duty_sleep_us);
+		}
+		if (s->private_prof && !s->cpu_at_fire && rec_tid(s->tid))
+			s->cpu_at_fire = thread_cpu();
+	}
+	return NULL;
+}
+
+static void spin_start(struct __test_metadata *_metadata, struct spinner *s,
+		       int n, int fd)
+{
+	atomic_store(&spin_stop, false);
+	atomic_store(&spin_ready, 0);
+	for (int i = 0; i < n; i++) {
+		s[i].fd = fd;
+		ASSERT_EQ(0, pthread_create(&s[i].th, NULL, spinner_fn, &s[i]));
+	}
+	while (atomic_load(&spin_ready) < n)
+		usleep(1000);
+}
+
+static void spin_join(struct spinner *s, int n)
+{
+	atomic_store(&spin_stop, true);
+	for (int i = 0; i < n; i++)
+		pthread_join(s[i].th, NULL);
+}
+
+/* One sample: 4 busy threads, a 400 ms PROF one-shot; its lateness. */
+static int64_t shared_sample(struct __test_metadata *_metadata, int fd)
+{
+	struct spinner s[4] = {};
+	int64_t err;
+	uint64_t c0;
+
+	rec_reset();
+	install(SIGPROF);
+	fired = 0;
+	spin_start(_metadata, s, 4, fd);
+	/* The main thread sleeps: a member that adds nothing. */
+	c0 = process_cpu();
+	if (itg_set(fd, ITG_TIMER_PROF, 400 * MS, 0, 0, 0, NULL))
+		return INT64_MIN;
+	while (!fired)
+		usleep(1000);
+	err = fired_process_cpu - c0 - 400 * MS;
+	spin_join(s, 4);
+	TH_LOG("4 busy threads, 400 ms PROF: lateness by the process CPU clock %+.3f ms",
+	       err / 1e6);
+	signal(SIGPROF, SIG_DFL);
+	return fired == 1 ? err : INT64_MIN;
+}
+
+TEST(shared_prof_expires_after_the_sum_of_members_time)
+{
+	int fd = itg_open(O_CLOEXEC), try;
+	int64_t err = INT64_MIN;
+
+	ASSERT_LE(0, fd);
+	for (try = 0; try < 3; try++) {
+		err = shared_sample(_metadata, fd);
+		ASSERT_NE(INT64_MIN, err);
+		ASSERT_GE(err, 0);
+		/* Two CPUs keep running while the signal is delivered. */
+		if (err <= 4 * (int64_t)ONESHOT_LATE_NS)
+			break;
+	}
+	EXPECT_LE(err, 4 * (int64_t)ONESHOT_LATE_NS);
+	close(fd);
+}
+
+TEST(private_prof_counts_only_its_thread)
+{
+	struct spinner s[3] = { { .go_private = true,
+				  .private_prof = 200 * MS } };
+	int fd = itg_open(O_CLOEXEC);
+	uint64_t c0, mine;
+
+	ASSERT_LE(0, fd);
+	rec_reset();
+	install(SIGPROF);
+	fired = 0;
+	c0 = process_cpu();
+	spin_start(_metadata, s, 3, fd);
+	while (!s[0].cpu_at_fire)
+		usleep(1000);
+	spin_join(s, 3);
+	mine = s[0].cpu_at_fire - s[0].cpu_at_arm;
+	TH_LOG("private 200 ms PROF: its thread used %.3f ms, the process %.3f ms",
+	       mine / 1e6, (fired_process_cpu - c0) / 1e6);
+	EXPECT_GE(mine, 200 * MS);
+	EXPECT_LE(mine, 200 * MS + 4 * ONESHOT_LATE_NS);
+	/* The two shared spinners ran meanwhile and did not count. */
+	EXPECT_GE(fired_process_cpu - c0, 300 * MS);
+	EXPECT_EQ(rec_count(), rec_tid(s[0].tid));
+	close(fd);
+	signal(SIGPROF, SIG_DFL);
+}
+
+TEST(periodic_1ms_prof_on_4_threads_overruns_match_cpu_time)
+{
+	struct spinner s[4] = {};
+	int fd = itg_open(O_CLOEXEC);
+	uint64_t c0, c, overruns, expected;
+	struct itg_timer_get g;
+	int n;
+
+	ASSERT_LE(0, fd);
+	rec_reset();
+	install(SIGPROF);
+	spin_start(_metadata, s, 4, fd);
+	c0 = process_cpu();
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, MS, MS, 0, 0, NULL));
+	sleep_ns(2 * SEC);
+	sig_block(SIGPROF, SIG_BLOCK);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
+	c = process_cpu() - c0;
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &g));
+	spin_join(s, 4);
+	sig_block(SIGPROF, SIG_UNBLOCK);
+	n = rec_sum(SIGPROF, SI_TIMER, &overruns);
+	expected = c / MS;
+	TH_LOG("2 s: %.1f ms CPU; %d signals + %llu overruns = %llu expirations (%llu expected)",
+	       c / 1e6, n, (unsigned long long)overruns,
+	       (unsigned long long)g.expirations,
+	       (unsigned long long)expected);
+	EXPECT_EQ(g.expirations, n + overruns);
+	EXPECT_LE(g.expirations, expected + 1);
+	EXPECT_GE(g.expirations, expected - expected / 50);
+	close(fd);
+	signal(SIGPROF, SIG_DFL);
+}
+
+TEST(to_runner_lands_signals_on_the_busiest_thread)
+{
+	struct spinner s[4] = { {}, { .duty_sleep_us = 5000 },
+				{ .duty_sleep_us = 5000 },
+				{ .duty_sleep_us = 5000 } };
+	struct itg_timer_set set = { .size = sizeof(set),
+				     .which = ITG_TIMER_PROF,
+				     .flags = ITG_SET_TO_RUNNER,
+				     .value_ns = 5 * MS,
+				     .interval_ns = 5 * MS };
+	int fd = itg_open(O_CLOEXEC), n, busy;
+
+	ASSERT_LE(0, fd);
+	rec_reset();
+	install(SIGPROF);
+	spin_start(_metadata, s, 4, fd);
+	ASSERT_EQ(0, ioctl(fd, ITG_IOC_SET_TIMER, &set));
+	sleep_ns(SEC);
+	sig_block(SIGPROF, SIG_BLOCK);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
+	spin_join(s, 4);
+	sig_block(SIGPROF, SIG_UNBLOCK);
+	n = rec_count();
+	busy = rec_tid(s[0].tid);
+	TH_LOG("ITG_SET_TO_RUNNER: %d of %d signals on the busy thread (others %d %d %d, main %d)",
+	       busy, n, rec_tid(s[1].tid), rec_tid(s[2].tid),
+	       rec_tid(s[3].tid), rec_tid(itg_gettid()));
+	EXPECT_GE(n, 20);
+	/* Most signals, and more than any other thread. */
+	EXPECT_GT(busy * 2, n);
+	for (int i = 1; i < 4; i++)
+		EXPECT_GT(busy, rec_tid(s[i].tid));
+	EXPECT_EQ(0, rec_tid(itg_gettid()));
+	close(fd);
+	signal(SIGPROF, SIG_DFL);
+}
+
+TEST(sleeping_member_adds_nothing)
+{
+	struct spinner s[1] = { { .go_private = true } };
+	int fd = itg_open(O_CLOEXEC);
+	uint64_t u;
+
+	ASSERT_LE(0, fd);
+	/* The shared group's only other thread is busy but private. */
+	spin_start(_metadata, s, 1, fd);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 100 * SEC, 0, 0, 0, NULL));
+	sleep_ns(300 * MS);
+	u = used(fd, ITG_TIMER_PROF);
+	spin_join(s, 1);
+	TH_LOG("main sleeping 300 ms, private thread busy: shared PROF used %.3f ms",
+	       u / 1e6);
+	EXPECT_LT(u, 2 * MS);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
+	close(fd);
+}
+
+TEST(probe_registered_only_while_a_cpu_timer_is_armed)
+{
+	int fd = itg_open(O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, probe_settles(0));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, SEC, 0, 0, 0, NULL));
+	EXPECT_EQ(0, probe_registered());
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, SEC, 0, 0, 0, NULL));
+	EXPECT_EQ(1, probe_registered());
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 0, 0, 0, 0, NULL));
+	EXPECT_EQ(0, probe_settles(0));
+	/* A one-shot that expires lets it go too. */
+	install(SIGPROF);
+	fired = 0;
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 20 * MS, 0, 0, 0, NULL));
+	EXPECT_EQ(1, probe_registered());
+	busy_until_fired();
+	EXPECT_EQ(0, probe_settles(0));
+	/* Closing the fd with one armed, too. */
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 10 * SEC, 0, 0, 0, NULL));
+	EXPECT_EQ(1, probe_registered());
+	close(fd);
+	EXPECT_EQ(0, probe_settles(0));
+	signal(SIGPROF, SIG_DFL);
+}
+
+static void *arm_disarm(void *arg)
+{
+	int fd = *(int *)arg, i, which, bad = 0;
+	struct itg_timer_get g;
+
+	for (i = 0; i < 300; i++) {
+		which = 1 + (i & 1);
+		if (i % 50 == 25 && itg_scope(fd, ITG_SCOPE_PRIVATE, NULL))
+			bad++;
+		if (i % 50 == 49 && itg_scope(fd, ITG_SCOPE_SHARED, NULL))
+			bad++;
+		if (itg_set(fd, which, SEC + i, MS, 0, 0, NULL) ||
+		    itg_get(fd, which, &g) ||
+		    itg_set(fd, which, 0, 0, 0, 0, NULL))
+			bad++;
+	}
+	return (void *)(long)bad;
+}
+
+TEST(arm_and_disarm_from_many_threads_at_once)
+{
+	int fd = itg_open(O_CLOEXEC), i;
+	struct itg_timer_get g;
+	pthread_t th[8];
+	void *bad;
+
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, arm_disarm, &fd));
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, pthread_join(th[i], &bad));
+		EXPECT_EQ(NULL, bad);
+	}
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &g));
+	EXPECT_EQ(0, g.value_ns);
+	EXPECT_EQ(0, probe_settles(0));
+	close(fd);
+}
+
+static void *burn_and_exit(void *arg)
+{
+	uint64_t t = thread_cpu();
+
+	while (thread_cpu() - t < 20 * MS)
+		;
+	return NULL;
+}
+
+TEST(member_exiting_while_armed_keeps_its_time)
+{
+	int fd = itg_open(O_CLOEXEC), i;
+	uint64_t c0, c, u;
+	pthread_t th[8];
+
+	ASSERT_LE(0, fd);
+	c0 = process_cpu();	/* before: the arming counts for the timer */
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 100 * SEC, 0, 0, 0, NULL));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, burn_and_exit, NULL));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	usleep(10000);
+	c = process_cpu() - c0;
+	u = used(fd, ITG_TIMER_PROF);
+	TH_LOG("8 threads of 20 ms exited: PROF used %.3f ms, process %.3f ms",
+	       u / 1e6, c / 1e6);
+	EXPECT_GE(u, 160 * MS);
+	EXPECT_LE(u, c + MS);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
+	close(fd);
+}
+
+TEST(fork_child_starts_without_cpu_timers)
+{
+	int fd = itg_open(O_CLOEXEC), status;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 10 * SEC, 0, 0, 0, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct itg_timer_get g;
+		int fd2 = itg_open(O_CLOEXEC);
+
+		if (fd2 < 0 || itg_get(fd2, ITG_TIMER_PROF, &g))
+			_exit(1);
+		_exit(g.value_ns ? 2 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
+	close(fd);
+}
+
+/* The exec'd image: the PROF timer armed before exec expires in it. */
+static int exec_child(int fd)
+{
+	struct timespec ts = { 0 };
+	struct itg_timer_get g;
+	sigset_t set;
+	siginfo_t si;
+
+	if (itg_get(fd, ITG_TIMER_PROF, &g) || !g.value_ns)
+		return 2;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPROF);
+	/* Burn CPU until the (blocked) signal is pending. */
+	for (;;) {
+		sigset_t pend;
+
+		sigpending(&pend);
+		if (sigismember(&pend, SIGPROF))
+			break;
+	}
+	if (sigtimedwait(&set, &si, &ts) != SIGPROF || si.si_code != SI_TIMER)
+		return 3;
+	return 0;
+}
+
+TEST(exec_keeps_cpu_timers_when_fd_survives)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char fdstr[16];
+		int fd = itg_open(0);
+
+		sig_block(SIGPROF, SIG_BLOCK);
+		if (fd < 0 ||
+		    itg_set(fd, ITG_TIMER_PROF, 50 * MS, 0, 0, 0, NULL))
+			_exit(1);
+		snprintf(fdstr, sizeof(fdstr), "%d", fd);
+		execl("/proc/self/exe", "itg_cputime", "--exec-child", fdstr,
+		      NULL);
+		_exit(99);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--exec-child"))
+		return exec_child(atoi(argv[2]));
+	return test_harness_run(argc, argv);
+}
