@@ -380,6 +380,7 @@ int itg_cpu_start(struct itg_group *grp, u64 caller_rt)
 	atomic64_set(&grp->acc_prof, 0);
 	atomic64_set(&grp->acc_virt, 0);
 	atomic64_set(&grp->virt_seen, 0);
+	WRITE_ONCE(grp->last_runner, 0);
 	WRITE_ONCE(grp->cpu_tracking, true);
 	on_each_cpu(itg_cpu_ipi_start, &arg, 1);
 	return 1;

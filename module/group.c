@@ -497,10 +497,7 @@ void itg_groups_exit(void)
 	tracepoint_synchronize_unregister();
 	/* Queued exit and kill work holds references: let it finish. */
 	drain_workqueue(itg_wq);
-	/*
-	 * A process whose ioctl raced with the close of its last fd can
-	 * outlive its fds: nothing can reach it any more, stop it here.
-	 */
+	/* No state outlives its last fd; should one, nothing reaches it. */
 	hash_for_each_safe(itg_procs, bkt, tmp, proc, hnode) {
 		refcount_inc(&proc->ref);
 		itg_proc_kill(proc);

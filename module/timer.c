@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * itimer_group: ITIMER_REAL on hrtimers, and signal delivery.
+ * itimer_group: the three timers on hrtimers, and signal delivery.
  *
  * A timer keeps its own grid of expiry times (next, next + interval, ...)
- * and counts expirations on it, so periodic timers never drift.  The
+ * on its clock (CLOCK_MONOTONIC for ITIMER_REAL, the group's CPU-time
+ * clocks of cputime.c for the other two) and counts expirations on it, so
+ * periodic timers never drift.  The
  * hrtimer callback counts the expirations that passed, then either adds
  * them to the si_overrun of our signal if it is still queued at its target
  * thread (in place, as send_sigqueue() does for POSIX timers: at most one
  * signal per timer is pending), or queues a new signal carrying them.
  *
- * The callback re-arms itself for the next grid time, but never sooner than
+ * The callback re-arms itself for the next grid time (for a CPU-time
+ * timer, for when its clock could reach it), but never sooner than
  * min_period_ns after the current callback: a tiny interval cannot flood
  * the CPU, and the expirations in between are still counted, as overruns.
  */
