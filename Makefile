@@ -37,10 +37,10 @@ TEST_BINS := $(addprefix $(SELDIR)/,$(TEST_PROGS))
 HDRS := $(wildcard uapi/linux/*.h) $(wildcard selftests/*.h)
 MOD_SRCS := $(wildcard module/*.c module/*.h) Kbuild
 
-.PHONY: all module deps check demo lint clean selftests help
+.PHONY: all module deps check demo lint clean selftests tools help
 .DELETE_ON_ERROR:
 
-all: module
+all: module tools
 
 help:
 	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
@@ -58,7 +58,16 @@ $(SELDIR)/%: selftests/%.c $(HDRS) $(KSRC)/.extracted
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< -lrt
 
-selftests: deps $(TEST_BINS)
+# Tools: tools/<name>.c, installed in the VM's /bin.
+TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
+
+$(BUILD)/tools/%: tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -D_GNU_SOURCE -static -o $@ $<
+
+tools: deps $(TOOL_BINS)
+
+selftests: deps $(TEST_BINS) $(TOOL_BINS)
 
 # The list of programs the guest runs, limited to T when given.
 $(BUILD)/tests.list: selftests/tests.list FORCE
@@ -70,7 +79,7 @@ $(BUILD)/tests.list: selftests/tests.list FORCE
 $(BUILD)/check$(BROKEN).cpio.gz: module selftests $(BUILD)/tests.list
 	@echo "initramfs: $(words $(TEST_BINS)) test programs"
 	@$(TOP)/scripts/mkinitramfs.sh $@ check $(TOP)/itimer_group.ko \
-		$(BUILD)/tests.list $(TEST_BINS)
+		$(BUILD)/tests.list $(TEST_BINS) $(TOOL_BINS)
 
 check: $(BUILD)/check$(BROKEN).cpio.gz
 	@$(TOP)/scripts/vm-run.sh check /boot/vmlinuz-$(KVER) $< $(LOG)
@@ -80,7 +89,8 @@ DEMO_BINS := $(SELDIR)/itg_example
 $(BUILD)/demo.cpio.gz: module selftests
 	@echo > $(BUILD)/demo.list
 	@$(TOP)/scripts/mkinitramfs.sh $@ demo $(TOP)/itimer_group.ko \
-		$(BUILD)/demo.list $(DEMO_BINS) $(TOP)/scripts/itg-demo.sh
+		$(BUILD)/demo.list $(DEMO_BINS) $(TOOL_BINS) \
+		$(TOP)/scripts/itg-demo.sh
 
 demo: $(BUILD)/demo.cpio.gz
 	@$(TOP)/scripts/vm-run.sh demo /boot/vmlinuz-$(KVER) $< $(BUILD)/vm-demo.log

@@ -11,6 +11,7 @@
  * with preemption disabled.
  */
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/hashtable.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
@@ -83,6 +84,8 @@ static void itg_group_unlink(struct itg_group *grp)
 	if (list_empty(&grp->link))
 		return;
 	list_del_init(&grp->link);
+	atomic_long_dec(&itg_stats.groups[grp->key ? ITG_SCOPE_PRIVATE :
+						      ITG_SCOPE_SHARED]);
 	itg_group_mark_dead(grp);
 	for (i = 0; i < ITG_NR_TIMERS; i++)
 		itg_timer_stop(&grp->timers[i]);
@@ -165,6 +168,7 @@ static void itg_proc_kill(struct itg_proc *proc)
 	}
 	proc->dead = true;
 	hash_del_rcu(&proc->hnode);
+	atomic_long_dec(&itg_stats.processes);
 	mutex_unlock(&itg_lock);
 
 	mutex_lock(&proc->lock);
@@ -212,6 +216,7 @@ static struct itg_proc *itg_proc_new(struct pid *tgid)
 		return NULL;
 	}
 	list_add(&proc->shared->link, &proc->groups);
+	atomic_long_inc(&itg_stats.groups[ITG_SCOPE_SHARED]);
 	return proc;
 }
 
@@ -239,6 +244,7 @@ static struct itg_proc *itg_proc_get_current(void)
 			return ERR_PTR(-ENOMEM);
 		}
 		hash_add_rcu(itg_procs, &proc->hnode, (unsigned long)tgid);
+		atomic_long_inc(&itg_stats.processes);
 		created = true;
 	}
 	refcount_inc(&proc->ref);
@@ -383,6 +389,115 @@ void itg_group_info(struct itg_group *grp, struct itg_group_info *info)
 			info->armed |= 1U << i;
 }
 
+/* The member tids of @grp, comma-separated, as the reader sees them. */
+static void itg_render_tids(struct itg_buf *b, struct itg_group *grp)
+{
+	struct task_struct *leader, *tsk;
+	const char *sep = "";
+	unsigned int nr = 1;
+
+	/* Room for every thread, so that the RCU section need not grow it. */
+	rcu_read_lock();
+	leader = pid_task(grp->proc->tgid, PIDTYPE_TGID);
+	if (leader)
+		nr = get_nr_threads(leader);
+	rcu_read_unlock();
+	if (!itg_buf_reserve(b, nr * 12 + 16))
+		return;
+	rcu_read_lock();
+	b->atomic = true;
+	if (grp->key) {
+		tsk = rcu_dereference(grp->task);
+		if (tsk) {
+			itg_buf_printf(b, "%d", task_pid_vnr(tsk));
+			sep = ",";
+		}
+	} else {
+		leader = pid_task(grp->proc->tgid, PIDTYPE_TGID);
+		if (leader) {
+			for_each_thread(leader, tsk) {
+				if ((tsk->flags & PF_EXITING) ||
+				    itg_task_is_private(grp->proc, tsk))
+					continue;
+				itg_buf_printf(b, "%s%d", sep,
+					       task_pid_vnr(tsk));
+				sep = ",";
+			}
+		}
+	}
+	b->atomic = false;
+	rcu_read_unlock();
+	if (!*sep)
+		itg_buf_printf(b, "-");
+}
+
+static void itg_render_group(struct itg_buf *b, struct itg_group *grp,
+			     pid_t tgid, uid_t uid)
+{
+	struct itg_timer_get g;
+	u64 overruns;
+	int i;
+
+	itg_buf_printf(b, "%d %u %llu %s ", tgid, uid, grp->id,
+		       grp->key ? "private" : "shared");
+	itg_render_tids(b, grp);
+	for (i = 0; i < ITG_NR_TIMERS; i++) {
+		itg_timer_get(&grp->timers[i], &g, &overruns);
+		itg_buf_printf(b, " %llu %llu %u %llu %llu", g.value_ns,
+			       g.interval_ns, g.signo, g.expirations, overruns);
+	}
+	itg_buf_printf(b, "\n");
+}
+
+/*
+ * The groups table (sysfs): a line per group of every process whose
+ * effective uid is @cred's, or of all processes if @all.  Processes outside
+ * the reader's pid namespace are left out.
+ */
+void itg_groups_render(struct itg_buf *b, const struct cred *cred, bool all)
+{
+	struct itg_group *grp;
+	struct itg_proc *proc;
+	kuid_t owner;
+	pid_t tgid;
+	int bkt;
+
+	itg_buf_printf(b, "# tgid uid group scope tids");
+	for (bkt = 0; bkt < ITG_NR_TIMERS; bkt++) {
+		static const char * const name[] = { "real", "virtual", "prof" };
+
+		itg_buf_printf(b, " %s_value_ns %s_interval_ns %s_signo %s_expirations %s_overruns",
+			       name[bkt], name[bkt], name[bkt], name[bkt],
+			       name[bkt]);
+	}
+	itg_buf_printf(b, "\n");
+
+	mutex_lock(&itg_lock);
+	hash_for_each(itg_procs, bkt, proc, hnode) {
+		struct task_struct *leader;
+
+		tgid = pid_vnr(proc->tgid);
+		rcu_read_lock();
+		leader = pid_task(proc->tgid, PIDTYPE_TGID);
+		if (leader)
+			owner = task_euid(leader);
+		rcu_read_unlock();
+		if (!tgid || !leader || (!all && !uid_eq(owner, cred->euid)))
+			continue;
+		mutex_lock(&proc->lock);
+		list_for_each_entry(grp, &proc->groups, link)
+			itg_render_group(b, grp, tgid,
+					 from_kuid_munged(cred->user_ns, owner));
+		mutex_unlock(&proc->lock);
+	}
+	mutex_unlock(&itg_lock);
+	if (b->full && b->cap > 32) {
+		b->full = false;
+		b->len = min(b->len, b->cap - 32);
+		itg_buf_printf(b, "\n# truncated\n");
+	}
+}
+
 /* Move the calling thread into a new private group or back to shared. */
 int itg_set_scope(struct itg_proc *proc, u32 scope)
 {
@@ -417,6 +532,7 @@ int itg_set_scope(struct itg_proc *proc, u32 scope)
 		return ret;
 	}
 	list_add_tail(&grp->link, &proc->groups);
+	atomic_long_inc(&itg_stats.groups[ITG_SCOPE_PRIVATE]);
 	/* This thread's CPU time no longer counts for the shared group. */
 	itg_cpu_resync_current();
 	return 0;

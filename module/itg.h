@@ -28,6 +28,8 @@
 #include <linux/itimer_group.h>
 
 struct itg_group;
+struct itg_buf;
+struct cred;
 
 struct itg_timer {
 	struct hrtimer hrt;
@@ -37,6 +39,7 @@ struct itg_timer {
 	ktime_t interval;	/* 0: one-shot */
 	u64 cookie;
 	u64 expirations;	/* since armed */
+	u64 overruns;		/* of them, folded into signals: since armed */
 	u32 carry;		/* expirations not yet put in any signal */
 	u32 queued_overrun;	/* si_overrun of our queued signal */
 	u32 overrun_last;	/* of the last consumed signal */
@@ -104,6 +107,31 @@ struct itg_proc *itg_proc_lookup(struct pid *tgid);
 void itg_group_cpu_idle(struct itg_group *grp);
 int itg_set_scope(struct itg_proc *proc, u32 scope);
 void itg_group_info(struct itg_group *grp, struct itg_group_info *info);
+void itg_groups_render(struct itg_buf *b, const struct cred *cred, bool all);
+
+/* Module-wide counters for sysfs (sysfs.c). */
+struct itg_stats {
+	atomic_long_t processes;		/* with state */
+	atomic_long_t groups[2];		/* by ITG_SCOPE_* */
+	atomic_long_t armed[ITG_NR_TIMERS];	/* by ITG_TIMER_* */
+	atomic64_t expirations;
+	atomic64_t signals;			/* queued */
+	atomic64_t overruns;			/* expirations folded in them */
+	atomic64_t coalesced;			/* expiries that sent none */
+};
+
+extern struct itg_stats itg_stats;
+
+/* A growing text buffer for the sysfs table. */
+struct itg_buf {
+	char *p;
+	size_t len, cap;
+	bool atomic;		/* may not grow now (RCU read side) */
+	bool full;		/* out of room: the rest was dropped */
+};
+
+__printf(2, 3) void itg_buf_printf(struct itg_buf *b, const char *fmt, ...);
+bool itg_buf_reserve(struct itg_buf *b, size_t n);
 
 /* A group's CPU-time clocks, as itg_cpu_read() found them. */
 struct itg_cpu_clock {
@@ -127,6 +155,9 @@ bool itg_cpu_probe_registered(void);
 /* main.c */
 bool itg_owner_has_fd(struct pid *tgid);
 
+/* sysfs.c */
+extern const struct attribute_group *itg_sysfs_groups[];
+
 /* timer.c */
 extern unsigned long itg_min_period_ns;
 void itg_timer_init(struct itg_timer *t, struct itg_group *grp, int which);
@@ -134,7 +165,8 @@ void itg_timer_stop(struct itg_timer *t);
 int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 		  struct itg_timer_set *old);
 bool itg_group_cpu_armed(struct itg_group *grp);
-void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out);
+void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out,
+		   u64 *overruns);
 bool itg_timer_armed(struct itg_timer *t);
 
 #endif /* _ITG_H */

@@ -14,7 +14,6 @@
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
-#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 
 #include "itg.h"
@@ -119,7 +118,7 @@ static long itg_ioctl_get_timer(void __user *uarg)
 	if (IS_ERR(proc))
 		return PTR_ERR(proc);
 	grp = itg_group_of_current(proc);
-	itg_timer_get(&grp->timers[req.which], &req);
+	itg_timer_get(&grp->timers[req.which], &req, NULL);
 	itg_proc_unlock(proc);
 	return itg_copy_out(uarg, &req, sizeof(req), usize);
 }
@@ -259,25 +258,11 @@ static const struct file_operations itg_fops = {
 	.llseek = no_llseek,
 };
 
-/* /sys/class/misc/itimer_group/cpu_probe: is the sched_switch probe on? */
-static ssize_t cpu_probe_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n", itg_cpu_probe_registered());
-}
-static DEVICE_ATTR_RO(cpu_probe);
-
-static struct attribute *itg_attrs[] = {
-	&dev_attr_cpu_probe.attr,
-	NULL
-};
-ATTRIBUTE_GROUPS(itg);
-
 static struct miscdevice itg_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = ITG_DEVICE_NAME,
 	.fops = &itg_fops,
-	.groups = itg_groups,
+	.groups = itg_sysfs_groups,
 	.mode = 0666,
 };
 

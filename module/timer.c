@@ -184,6 +184,11 @@ static bool itg_timer_still_queued(struct itg_timer *t, u64 add)
 	tsk = itg_find_tid(t->target);
 	if (tsk && itg_sig_pending(t, tsk, add) == ITG_SIG_OURS) {
 		t->queued_overrun = itg_sat_add(t->queued_overrun, add);
+		if (add) {
+			t->overruns += add;
+			atomic64_add(add, &itg_stats.overruns);
+			atomic64_inc(&itg_stats.coalesced);
+		}
 		return true;
 	}
 	t->overrun_last = t->queued_overrun;
@@ -212,10 +217,8 @@ static void itg_timer_notify(struct itg_timer *t, u64 n, pid_t prefer)
 	}
 	if (!tsk)
 		tsk = itg_pick_target(t);
-	if (!tsk || itg_sig_pending(t, tsk, 0) != ITG_SIG_NONE) {
-		t->carry = itg_sat_add(t->carry, n);
-		goto out;
-	}
+	if (!tsk || itg_sig_pending(t, tsk, 0) != ITG_SIG_NONE)
+		goto carry;
 	overrun = itg_sat_add(t->carry, n - 1);
 	clear_siginfo(&info);
 	info.si_signo = t->signo;
@@ -223,16 +226,31 @@ static void itg_timer_notify(struct itg_timer *t, u64 n, pid_t prefer)
 	info.si_tid = itg_si_tid(t);
 	info.si_overrun = overrun;
 	info.si_ptr = (void __user *)(uintptr_t)t->cookie;
-	if (send_sig_info(t->signo, &info, tsk)) {
-		t->carry = itg_sat_add(t->carry, n);
-		goto out;
-	}
+	if (send_sig_info(t->signo, &info, tsk))
+		goto carry;
 	t->carry = 0;
 	t->queued = true;
 	t->queued_overrun = overrun;
 	t->target = task_pid_nr(tsk);
+	t->overruns += overrun;
+	atomic64_inc(&itg_stats.signals);
+	atomic64_add(overrun, &itg_stats.overruns);
+	goto out;
+carry:
+	/* No signal now: the next one carries these expirations. */
+	t->carry = itg_sat_add(t->carry, n);
+	atomic64_inc(&itg_stats.coalesced);
 out:
 	rcu_read_unlock();
+}
+
+/* Armed or not, counted in sysfs.  Caller holds grp->lock. */
+static void itg_timer_set_armed(struct itg_timer *t, bool armed)
+{
+	if (t->armed == armed)
+		return;
+	t->armed = armed;
+	atomic_long_add(armed ? 1 : -1, &itg_stats.armed[t->which]);
 }
 
 /* Count the expirations up to @now and move the grid past it. */
@@ -242,13 +260,14 @@ static u64 itg_timer_advance(struct itg_timer *t, ktime_t now)
 	u64 n = 1;
 
 	if (!t->interval) {
-		t->armed = false;
+		itg_timer_set_armed(t, false);
 	} else {
 		if (delta >= t->interval)
 			n += div64_u64(delta, t->interval);
 		t->next = ktime_add_safe(t->next, n * t->interval);
 	}
 	t->expirations += n;
+	atomic64_add(n, &itg_stats.expirations);
 	return n;
 }
 
@@ -368,7 +387,7 @@ void itg_timer_stop(struct itg_timer *t)
 {
 	hrtimer_cancel(&t->hrt);
 	spin_lock_irq(&t->grp->lock);
-	t->armed = false;
+	itg_timer_set_armed(t, false);
 	spin_unlock_irq(&t->grp->lock);
 }
 
@@ -397,10 +416,11 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	t->cookie = req->cookie;
 	t->interval = req->interval_ns;
 	t->to_runner = req->flags & ITG_SET_TO_RUNNER;
-	t->armed = req->value_ns != 0;
+	itg_timer_set_armed(t, req->value_ns != 0);
 	if (t->armed) {
 		/* The counts of the last arming stay readable until now. */
 		t->expirations = 0;
+		t->overruns = 0;
 		t->carry = 0;
 		t->overrun_last = 0;
 		t->next = ktime_add_safe(now, req->value_ns);
@@ -414,7 +434,8 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	return 0;
 }
 
-void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out)
+void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out,
+		   u64 *overruns)
 {
 	struct itg_group *grp = t->grp;
 
@@ -428,6 +449,8 @@ void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out)
 	itg_timer_still_queued(t, 0);
 	rcu_read_unlock();
 	out->overrun = t->overrun_last;
+	if (overruns)
+		*overruns = t->overruns;
 	spin_unlock_irq(&grp->lock);
 }
 

@@ -35,7 +35,7 @@ if ! checkpatch -f module/*.c module/*.h uapi/linux/*.h; then
 	rc=1
 fi
 # Userspace programs: <stdint.h> types are right there.
-if ! checkpatch --ignore PREFER_KERNEL_TYPES -f selftests/*.c selftests/*.h; then
+if ! checkpatch --ignore PREFER_KERNEL_TYPES -f selftests/*.c selftests/*.h tools/*.c; then
 	echo "lint: FAIL: checkpatch (selftests)"
 	rc=1
 fi

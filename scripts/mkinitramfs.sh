@@ -7,7 +7,7 @@
 #     MODE      check or demo
 #     KO        the module
 #     TESTLIST  lines "<uid> <kselftest|plain> <program> [args]"
-#     FILE      programs installed in /tests (and /bin for itg-* scripts)
+#     FILE      programs installed in /tests (/bin: itg-*.sh, itgstat)
 set -euo pipefail
 out=$1 mode=$2 ko=$3 list=$4
 shift 4
@@ -30,7 +30,7 @@ printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' \
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 for f in "$@"; do
 	case "$(basename "$f")" in
-	itg-*.sh) install -m 0755 "$f" "$root/bin/$(basename "$f")" ;;
+	itg-*.sh|itgstat) install -m 0755 "$f" "$root/bin/$(basename "$f")" ;;
 	*) install -m 0755 "$f" "$root/tests/$(basename "$f")" ;;
 	esac
 done

@@ -32,6 +32,25 @@ static uint64_t process_cpu(void)
 	return now_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
+/*
+ * CLOCK_PROCESS_CPUTIME_ID leaves the other running threads' time since
+ * their last tick out (6.1's thread_group_cputime()); a thread's CPU clock
+ * read through pthread_getcpuclockid() is exact.  The sum of the main
+ * thread's and the spinners' clocks; async-signal-safe, from any thread.
+ */
+static clockid_t spin_clocks[9];
+static atomic_int nr_spin_clocks;
+
+static uint64_t exact_cpu(void)
+{
+	int i, n = atomic_load(&nr_spin_clocks);
+	uint64_t sum = 0;
+
+	for (i = 0; i < n; i++)
+		sum += now_ns(spin_clocks[i]);
+	return sum;
+}
+
 static atomic_int fired;
 static uint64_t fired_thread_cpu, fired_process_cpu;
 
@@ -39,7 +58,7 @@ static void cpu_handler(int sig, siginfo_t *si, void *uc)
 {
 	if (!atomic_load(&fired)) {
 		fired_thread_cpu = thread_cpu();
-		fired_process_cpu = process_cpu();
+		fired_process_cpu = exact_cpu();
 	}
 	atomic_fetch_add(&fired, 1);
 	rec_handler(sig, si, uc);
@@ -191,6 +210,7 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	/* A user loop: both move with the thread's CPU clock. */
 	v0 = used(fd, ITG_TIMER_VIRTUAL);
 	p0 = used(fd, ITG_TIMER_PROF);
+	u0 = thread_utime();
 	c0 = thread_cpu();
 	do {
 		/* Pure user code between two reads of the (syscall) clock. */
@@ -198,15 +218,21 @@ TEST(virtual_counts_user_time_prof_counts_all)
 			asm volatile("" ::: "memory");
 	} while (thread_cpu() - c0 < 200 * MS);
 	c = thread_cpu() - c0;
+	u = thread_utime() - u0;
 	v = used(fd, ITG_TIMER_VIRTUAL) - v0;
 	p = used(fd, ITG_TIMER_PROF) - p0;
-	TH_LOG("user loop %.3f ms CPU: VIRTUAL %.3f ms, PROF %.3f ms",
-	       c / 1e6, v / 1e6, p / 1e6);
+	TH_LOG("user loop %.3f ms CPU (%.3f ms user by rusage): VIRTUAL %.3f ms, PROF %.3f ms",
+	       c / 1e6, u / 1e6, v / 1e6, p / 1e6);
 	EXPECT_LE(p, c + MS);
 	EXPECT_GE(p + 2 * MS, c);
-	/* The user share of a slice is tick-sampled: a tick of slack. */
+	/*
+	 * The user share is tick-sampled, like the kernel's own utime: VIRTUAL
+	 * follows rusage's user time within two ticks, and is most of it.
+	 */
 	EXPECT_LE(v, p + 4 * MS);
-	EXPECT_GE(v + 10 * MS, c);
+	EXPECT_LE(v, u + 8 * MS);
+	EXPECT_GE(v + 8 * MS, u);
+	EXPECT_GE(v, c * 3 / 4);
 
 	/* A syscall loop: PROF moves, VIRTUAL only with the user ticks. */
 	v0 = used(fd, ITG_TIMER_VIRTUAL);
@@ -274,16 +300,22 @@ static void spin_start(struct __test_metadata *_metadata, struct spinner *s,
 {
 	atomic_store(&spin_stop, false);
 	atomic_store(&spin_ready, 0);
+	atomic_store(&nr_spin_clocks, 0);
+	ASSERT_EQ(0, pthread_getcpuclockid(pthread_self(), &spin_clocks[0]));
 	for (int i = 0; i < n; i++) {
 		s[i].fd = fd;
 		ASSERT_EQ(0, pthread_create(&s[i].th, NULL, spinner_fn, &s[i]));
+		ASSERT_EQ(0, pthread_getcpuclockid(s[i].th,
+						   &spin_clocks[i + 1]));
 	}
+	atomic_store(&nr_spin_clocks, n + 1);
 	while (atomic_load(&spin_ready) < n)
 		usleep(1000);
 }
 
 static void spin_join(struct spinner *s, int n)
 {
+	atomic_store(&nr_spin_clocks, 0);
 	atomic_store(&spin_stop, true);
 	for (int i = 0; i < n; i++)
 		pthread_join(s[i].th, NULL);
@@ -301,14 +333,14 @@ static int64_t shared_sample(struct __test_metadata *_metadata, int fd)
 	fired = 0;
 	spin_start(_metadata, s, 4, fd);
 	/* The main thread sleeps: a member that adds nothing. */
-	c0 = process_cpu();
+	c0 = exact_cpu();
 	if (itg_set(fd, ITG_TIMER_PROF, 400 * MS, 0, 0, 0, NULL))
 		return INT64_MIN;
 	while (!fired)
 		usleep(1000);
 	err = fired_process_cpu - c0 - 400 * MS;
 	spin_join(s, 4);
-	TH_LOG("4 busy threads, 400 ms PROF: lateness by the process CPU clock %+.3f ms",
+	TH_LOG("4 busy threads, 400 ms PROF: late by the threads' CPU clocks %+.3f ms",
 	       err / 1e6);
 	signal(SIGPROF, SIG_DFL);
 	return fired == 1 ? err : INT64_MIN;
@@ -372,12 +404,12 @@ TEST(periodic_1ms_prof_on_4_threads_overruns_match_cpu_time)
 	rec_reset();
 	install(SIGPROF);
 	spin_start(_metadata, s, 4, fd);
-	c0 = process_cpu();
+	c0 = exact_cpu();
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, MS, MS, 0, 0, NULL));
 	sleep_ns(2 * SEC);
 	sig_block(SIGPROF, SIG_BLOCK);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
-	c = process_cpu() - c0;
+	c = exact_cpu() - c0;
 	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &g));
 	spin_join(s, 4);
 	sig_block(SIGPROF, SIG_UNBLOCK);
@@ -546,7 +578,12 @@ TEST(member_exiting_while_armed_keeps_its_time)
 	TH_LOG("8 threads of 20 ms exited: PROF used %.3f ms, process %.3f ms",
 	       u / 1e6, c / 1e6);
 	EXPECT_GE(u, 160 * MS);
-	EXPECT_LE(u, c + MS);
+	/*
+	 * The kernel adds an exiting thread's runtime to the process before
+	 * its last schedule(), so the process clock misses a little of each
+	 * of the 8; the group clock counts it.
+	 */
+	EXPECT_LE(u, c + 3 * MS);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
 	close(fd);
 }

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * itimer_group: sysfs, in the misc device's directory
+ * /sys/class/misc/itimer_group/ (see Documentation/ABI/testing/).
+ *
+ * One value per file for the module-wide counters, and one table, groups,
+ * with a line per group.  A single table rather than a directory per group
+ * or per process: it costs no sysfs node (no memory) per group and is read
+ * as one snapshot, whatever the number of groups; its lines are filtered by
+ * the reader's credentials at open, so a user sees only the groups of its
+ * own processes (CAP_SYS_ADMIN sees all).
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "itg.h"
+
+struct itg_stats itg_stats;
+
+/* The groups table stops growing here (and says so on its last line). */
+#define ITG_TABLE_MAX	(64 << 20)
+
+static bool itg_buf_grow(struct itg_buf *b)
+{
+	size_t cap = b->cap ? 2 * b->cap : PAGE_SIZE;
+	char *p;
+
+	if (cap > ITG_TABLE_MAX)
+		return false;
+	p = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return false;
+	if (b->len)
+		memcpy(p, b->p, b->len);
+	kvfree(b->p);
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+/* Make room for @n more bytes now; false (and @b->full) if it cannot. */
+bool itg_buf_reserve(struct itg_buf *b, size_t n)
+{
+	while (!b->full && b->cap - b->len <= n)
+		if (!itg_buf_grow(b))
+			b->full = true;
+	return !b->full;
+}
+
+/*
+ * Append to @b, growing it (which may sleep) unless @b->atomic.  What does
+ * not fit is dropped and @b->full set.
+ */
+void itg_buf_printf(struct itg_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->full)
+		return;
+	for (;;) {
+		if (b->cap) {
+			va_start(ap, fmt);
+			n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+			va_end(ap);
+			if (b->len + n < b->cap) {
+				b->len += n;
+				return;
+			}
+			b->p[b->len] = '\0';
+		}
+		if (b->atomic || !itg_buf_grow(b)) {
+			b->full = true;
+			return;
+		}
+	}
+}
+
+#define ITG_STAT_ATTR(_name, _value)					\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lld\n", (long long)(_value));		\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+ITG_STAT_ATTR(processes, atomic_long_read(&itg_stats.processes));
+ITG_STAT_ATTR(groups_shared,
+	      atomic_long_read(&itg_stats.groups[ITG_SCOPE_SHARED]));
+ITG_STAT_ATTR(groups_private,
+	      atomic_long_read(&itg_stats.groups[ITG_SCOPE_PRIVATE]));
+ITG_STAT_ATTR(armed_real,
+	      atomic_long_read(&itg_stats.armed[ITG_TIMER_REAL]));
+ITG_STAT_ATTR(armed_virtual,
+	      atomic_long_read(&itg_stats.armed[ITG_TIMER_VIRTUAL]));
+ITG_STAT_ATTR(armed_prof,
+	      atomic_long_read(&itg_stats.armed[ITG_TIMER_PROF]));
+ITG_STAT_ATTR(expirations, atomic64_read(&itg_stats.expirations));
+ITG_STAT_ATTR(signals_sent, atomic64_read(&itg_stats.signals));
+ITG_STAT_ATTR(overruns, atomic64_read(&itg_stats.overruns));
+ITG_STAT_ATTR(signals_coalesced, atomic64_read(&itg_stats.coalesced));
+ITG_STAT_ATTR(cpu_probe, itg_cpu_probe_registered());
+
+/*
+ * The table, rendered anew at each read: read it in one go (a large
+ * buffer) for a consistent snapshot.
+ */
+static ssize_t groups_read(struct file *filp, struct kobject *kobj,
+			   struct bin_attribute *attr, char *buf,
+			   loff_t off, size_t count)
+{
+	struct itg_buf b = {};
+	ssize_t ret = 0;
+
+	itg_groups_render(&b, filp->f_cred,
+			  file_ns_capable(filp, &init_user_ns, CAP_SYS_ADMIN));
+	if (!b.p)
+		return -ENOMEM;
+	if (off < b.len) {
+		ret = min_t(size_t, count, b.len - off);
+		memcpy(buf, b.p + off, ret);
+	}
+	kvfree(b.p);
+	return ret;
+}
+static BIN_ATTR_RO(groups, 0);
+
+static struct attribute *itg_sysfs_attrs[] = {
+	&dev_attr_processes.attr,
+	&dev_attr_groups_shared.attr,
+	&dev_attr_groups_private.attr,
+	&dev_attr_armed_real.attr,
+	&dev_attr_armed_virtual.attr,
+	&dev_attr_armed_prof.attr,
+	&dev_attr_expirations.attr,
+	&dev_attr_signals_sent.attr,
+	&dev_attr_overruns.attr,
+	&dev_attr_signals_coalesced.attr,
+	&dev_attr_cpu_probe.attr,
+	NULL
+};
+
+static struct bin_attribute *itg_sysfs_bin_attrs[] = {
+	&bin_attr_groups,
+	NULL
+};
+
+static const struct attribute_group itg_sysfs_group = {
+	.attrs = itg_sysfs_attrs,
+	.bin_attrs = itg_sysfs_bin_attrs,
+};
+
+const struct attribute_group *itg_sysfs_groups[] = {
+	&itg_sysfs_group,
+	NULL
+};
