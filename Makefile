@@ -84,7 +84,7 @@ $(BUILD)/check$(BROKEN).cpio.gz: module selftests $(BUILD)/tests.list
 check: $(BUILD)/check$(BROKEN).cpio.gz
 	@$(TOP)/scripts/vm-run.sh check /boot/vmlinuz-$(KVER) $< $(LOG)
 
-DEMO_BINS := $(SELDIR)/itg_example
+DEMO_BINS := $(SELDIR)/itg_demo
 
 $(BUILD)/demo.cpio.gz: module selftests
 	@echo > $(BUILD)/demo.list

@@ -4,21 +4,23 @@
 # The demo scenario, run inside the VM by /init after insmod.
 set -e
 say() { printf '\n=== %s\n' "$*"; }
+sys=/sys/class/misc/itimer_group
 
-say "The module is loaded"
-lsmod | grep -E '^(Module|itimer_group)'
-dmesg | grep 'itimer_group:' | grep -v 'verification failed' || true
-
-say "Its misc device and sysfs node"
+say "The itimer_group module is loaded: its device, sysfs directory and parameters"
 ls -l /dev/itimer_group
-echo "/sys/class/misc/itimer_group/dev: $(cat /sys/class/misc/itimer_group/dev)"
-echo "module parameters:"
+echo "$sys: $(ls $sys | grep -v -e power -e subsystem -e uevent -e '^dev$' | tr '\n' ' ')"
 for p in /sys/module/itimer_group/parameters/*; do
-	echo "  $(basename "$p") = $(cat "$p")"
+	echo "parameter $(basename "$p") = $(cat "$p")"
 done
 
-if [ -x /tests/itg_example ]; then
-	say "A process with a shared group and a private group (itg_example)"
-	/tests/itg_example
-fi
-say "Unloading"
+say "itg_demo: four threads, shared and private itimer groups, and the native itimer"
+/tests/itg_demo
+
+say "After the process exited, the module's counters (sysfs)"
+for f in processes groups_shared groups_private armed_real armed_prof \
+	 expirations signals_sent overruns signals_coalesced cpu_probe; do
+	printf '  %-18s %s\n' "$f" "$(cat $sys/$f)"
+done
+itgstat
+
+say "Unloading the module"
