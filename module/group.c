@@ -86,6 +86,7 @@ static void itg_group_unlink(struct itg_group *grp)
 	list_del_init(&grp->link);
 	atomic_long_dec(&itg_stats.groups[grp->key ? ITG_SCOPE_PRIVATE :
 						      ITG_SCOPE_SHARED]);
+	itg_user_count_group(grp->proc->user, -1);
 	itg_group_mark_dead(grp);
 	for (i = 0; i < ITG_NR_TIMERS; i++)
 		itg_timer_stop(&grp->timers[i]);
@@ -200,12 +201,18 @@ struct itg_proc *itg_proc_lookup(struct pid *tgid)
 
 static struct itg_proc *itg_proc_new(struct pid *tgid)
 {
+	struct itg_user *user = itg_user_current();
 	struct itg_proc *proc;
 
+	if (!user)
+		return ERR_PTR(-ENOMEM);
+	if (!itg_user_may_add_group(user))
+		return ERR_PTR(-EAGAIN);
 	proc = kzalloc(sizeof(*proc), GFP_KERNEL_ACCOUNT);
 	if (!proc)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	proc->tgid = get_pid(tgid);
+	proc->user = user;
 	refcount_set(&proc->ref, 1);
 	mutex_init(&proc->lock);
 	INIT_LIST_HEAD(&proc->groups);
@@ -213,10 +220,11 @@ static struct itg_proc *itg_proc_new(struct pid *tgid)
 	proc->shared = itg_group_new(proc, NULL);
 	if (!proc->shared) {
 		itg_proc_put(proc);
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	list_add(&proc->shared->link, &proc->groups);
 	atomic_long_inc(&itg_stats.groups[ITG_SCOPE_SHARED]);
+	itg_user_count_group(user, 1);
 	return proc;
 }
 
@@ -239,9 +247,9 @@ static struct itg_proc *itg_proc_get_current(void)
 	proc = itg_proc_lookup(tgid);
 	if (!proc) {
 		proc = itg_proc_new(tgid);
-		if (!proc) {
+		if (IS_ERR(proc)) {
 			mutex_unlock(&itg_lock);
-			return ERR_PTR(-ENOMEM);
+			return proc;
 		}
 		hash_add_rcu(itg_procs, &proc->hnode, (unsigned long)tgid);
 		atomic_long_inc(&itg_stats.processes);
@@ -516,6 +524,8 @@ int itg_set_scope(struct itg_proc *proc, u32 scope)
 	if (grp != proc->shared)
 		return 0;
 
+	if (!itg_user_may_add_group(proc->user))
+		return -EAGAIN;
 	grp = itg_group_new(proc, current);
 	if (!grp)
 		return -ENOMEM;
@@ -533,6 +543,7 @@ int itg_set_scope(struct itg_proc *proc, u32 scope)
 	}
 	list_add_tail(&grp->link, &proc->groups);
 	atomic_long_inc(&itg_stats.groups[ITG_SCOPE_PRIVATE]);
+	itg_user_count_group(proc->user, 1);
 	/* This thread's CPU time no longer counts for the shared group. */
 	itg_cpu_resync_current();
 	return 0;
@@ -621,6 +632,7 @@ void itg_groups_exit(void)
 	}
 	destroy_workqueue(itg_wq);
 	itg_cpu_exit();
+	itg_users_exit();
 	rhashtable_destroy(&itg_private);
 	/* kfree_rcu() callbacks do not run module code; nothing to wait. */
 }

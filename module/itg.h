@@ -30,6 +30,7 @@
 struct itg_group;
 struct itg_buf;
 struct cred;
+struct itg_user;
 
 struct itg_timer {
 	struct hrtimer hrt;
@@ -81,6 +82,7 @@ struct itg_group {
 
 struct itg_proc {
 	struct pid *tgid;		/* holds a reference */
+	struct itg_user *user;		/* charged for its groups, timers */
 	struct hlist_node hnode;	/* itg_procs: itg_lock */
 	refcount_t ref;
 	struct mutex lock;		/* groups, scope, timer ioctls */
@@ -151,6 +153,14 @@ void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk);
 unsigned int itg_cpu_parallelism(struct itg_group *grp);
 void itg_cpu_resync_current(void);
 bool itg_cpu_probe_registered(void);
+
+/* limits.c */
+struct itg_user *itg_user_current(void);
+bool itg_user_may_add_group(struct itg_user *u);
+bool itg_user_may_arm(struct itg_user *u);
+void itg_user_count_group(struct itg_user *u, int delta);
+void itg_user_count_timer(struct itg_user *u, int delta);
+void itg_users_exit(void);
 
 /* main.c */
 bool itg_owner_has_fd(struct pid *tgid);

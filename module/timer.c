@@ -251,6 +251,7 @@ static void itg_timer_set_armed(struct itg_timer *t, bool armed)
 		return;
 	t->armed = armed;
 	atomic_long_add(armed ? 1 : -1, &itg_stats.armed[t->which]);
+	itg_user_count_timer(t->grp->proc->user, armed ? 1 : -1);
 }
 
 /* Count the expirations up to @now and move the grid past it. */
@@ -400,6 +401,9 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	int started = 0;
 
 	lockdep_assert_held(&grp->proc->lock);
+	/* Only this call arms timers (proc->lock): the check holds. */
+	if (req->value_ns && !t->armed && !itg_user_may_arm(grp->proc->user))
+		return -EAGAIN;
 	/* CPU-time clocks run from the first arm: start them before. */
 	if (cpu && req->value_ns) {
 		started = itg_cpu_start(grp, itg_cpu_runtime_current());

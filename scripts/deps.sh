@@ -5,10 +5,14 @@
 # Debian's archive.  Idempotent: quiet and fast when everything is present.
 #
 #   scripts/deps.sh          everything (module, VM, selftests, lint)
+#   scripts/deps.sh debug    and what building a kernel needs (check-debug)
 set -euo pipefail
 
 pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static
       cpio kmod linux-source-6.1 sparse gcc make xz-utils gcc-multilib g++)
+if [ "${1:-}" = debug ]; then
+	pkgs+=(bc flex bison libelf-dev libssl-dev)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

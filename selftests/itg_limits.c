@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Limits against denial of service: the per-user caps on groups and armed
+ * timers (EAGAIN past them), the bounded callback rate whatever the
+ * interval, and the checks on the module parameters.  Root: it sets the
+ * parameters (and puts them back).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "itg_test.h"
+
+#define PARAM(name) "/sys/module/itimer_group/parameters/" name
+
+static int write_param(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static long read_param(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return atol(buf);
+}
+
+FIXTURE(limits) {
+	long groups, timers, period;
+};
+
+FIXTURE_SETUP(limits)
+{
+	if (geteuid())
+		SKIP(return, "needs root to set module parameters");
+	self->groups = read_param(PARAM("max_groups_per_user"));
+	self->timers = read_param(PARAM("max_timers_per_user"));
+	self->period = read_param(PARAM("min_period_ns"));
+	ASSERT_EQ(65536, self->groups);
+	ASSERT_EQ(65536, self->timers);
+	ASSERT_EQ(100000, self->period);
+}
+
+FIXTURE_TEARDOWN(limits)
+{
+	char buf[32];
+
+	if (geteuid())
+		return;
+	snprintf(buf, sizeof(buf), "%ld", self->groups);
+	write_param(PARAM("max_groups_per_user"), buf);
+	snprintf(buf, sizeof(buf), "%ld", self->timers);
+	write_param(PARAM("max_timers_per_user"), buf);
+	snprintf(buf, sizeof(buf), "%ld", self->period);
+	write_param(PARAM("min_period_ns"), buf);
+}
+
+static void *try_private(void *arg)
+{
+	int fd = *(int *)arg;
+
+	if (itg_scope(fd, ITG_SCOPE_PRIVATE, NULL))
+		return (void *)(long)errno;
+	usleep(200000);		/* keep the group while the others try */
+	return NULL;
+}
+
+TEST_F(limits, groups_per_user_cap_gives_eagain)
+{
+	pthread_t th[3];
+	void *ret[3];
+	int fd, i, eagain = 0, ok = 0;
+
+	/* This process's shared group and two private ones: three. */
+	ASSERT_EQ(0, write_param(PARAM("max_groups_per_user"), "3"));
+	fd = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, try_private, &fd));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, pthread_join(th[i], &ret[i]));
+		ok += !ret[i];
+		eagain += ret[i] == (void *)(long)EAGAIN;
+	}
+	EXPECT_EQ(2, ok);
+	EXPECT_EQ(1, eagain);
+	close(fd);
+	/* A new process is one group more: refused while at the cap. */
+	ASSERT_EQ(0, write_param(PARAM("max_groups_per_user"), "1"));
+	fd = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	if (fork() == 0) {
+		int fd2 = itg_open(O_CLOEXEC);
+
+		_exit(itg_set(fd2, ITG_TIMER_REAL, 0, 0, 0, 0, NULL) == -1 &&
+		      errno == EAGAIN ? 0 : 1);
+	}
+	wait(&i);
+	EXPECT_EQ(0, i);
+	close(fd);
+}
+
+TEST_F(limits, armed_timers_per_user_cap_gives_eagain)
+{
+	struct itg_timer_get g;
+	int fd = itg_open(O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, write_param(PARAM("max_timers_per_user"), "2"));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 10 * SEC, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 10 * SEC, 0, 0, 0, NULL));
+	ASSERT_EQ(-1, itg_set(fd, ITG_TIMER_VIRTUAL, 10 * SEC, 0, 0, 0, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_VIRTUAL, &g));
+	EXPECT_EQ(0, g.value_ns);
+	/* Re-arming an armed timer and disarming take nothing. */
+	EXPECT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 20 * SEC, 0, 0, 0, NULL));
+	EXPECT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 0, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
+	EXPECT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 10 * SEC, 0, 0, 0, NULL));
+	/* A one-shot that expired gives its unit back. */
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 0, 0, 0, 0, NULL));
+	signal(SIGALRM, SIG_IGN);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, MS, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 10 * SEC, 0, 0, 0, NULL));
+	sleep_ns(50 * MS);
+	EXPECT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 10 * SEC, 0, 0, 0, NULL));
+	close(fd);
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(limits, callback_rate_bounded_by_min_period)
+{
+	uint64_t overruns, t0;
+	struct itg_timer_get g;
+	int fd = itg_open(O_CLOEXEC), n;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, write_param(PARAM("min_period_ns"), "1000000"));
+	rec_reset();
+	rec_install(SIGALRM);
+	t0 = mono_ns();
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 1, 1, 0, 0, NULL));
+	sleep_ns(300 * MS);
+	sig_block(SIGALRM, SIG_BLOCK);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_REAL, &g));
+	sig_block(SIGALRM, SIG_UNBLOCK);
+	n = rec_sum(SIGALRM, SI_TIMER, &overruns);
+	TH_LOG("1 ns interval, min_period_ns 1 ms, %.0f ms: %d signals",
+	       (mono_ns() - t0) / 1e6, n);
+	/* At most one callback per ms; every expiration still counted. */
+	EXPECT_LE(n, (mono_ns() - t0) / MS + 1);
+	EXPECT_EQ(g.expirations, n + overruns);
+	close(fd);
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(limits, parameters_refuse_bad_values)
+{
+	EXPECT_EQ(-EINVAL, write_param(PARAM("max_groups_per_user"), "0"));
+	EXPECT_EQ(-EINVAL, write_param(PARAM("max_timers_per_user"), "0"));
+	EXPECT_EQ(-EINVAL, write_param(PARAM("max_timers_per_user"), "x"));
+	EXPECT_EQ(-EINVAL, write_param(PARAM("min_period_ns"), "9999"));
+	EXPECT_EQ(-EINVAL, write_param(PARAM("min_period_ns"), "1000000001"));
+	EXPECT_EQ(65536, read_param(PARAM("max_groups_per_user")));
+	EXPECT_EQ(100000, read_param(PARAM("min_period_ns")));
+}
+
+TEST_HARNESS_MAIN
