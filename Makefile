@@ -13,6 +13,7 @@
 #   T="prog ..."        make check: run only these test programs
 #   BROKEN=test|warn    make check on a deliberately broken build (must fail)
 #   ITG_KVM=1           use /dev/kvm when it works (TCG by default)
+#   make fuzz [FUZZ_CALLS=N] [FUZZ_SEED=S]   the ioctl fuzzer, long mode
 #   LOG=<file>          where to keep the VM console log
 
 SHELL := /bin/bash
@@ -37,7 +38,7 @@ TEST_BINS := $(addprefix $(SELDIR)/,$(TEST_PROGS))
 HDRS := $(wildcard uapi/linux/*.h) $(wildcard selftests/*.h)
 MOD_SRCS := $(wildcard module/*.c module/*.h) Kbuild
 
-.PHONY: all module deps check demo lint clean selftests tools help
+.PHONY: all module deps check demo lint clean selftests tools help fuzz
 .DELETE_ON_ERROR:
 
 all: module tools
@@ -69,11 +70,15 @@ tools: deps $(TOOL_BINS)
 
 selftests: deps $(TEST_BINS) $(TOOL_BINS)
 
-# The list of programs the guest runs, limited to T when given.
+# The list of programs the guest runs, limited to T when given; FUZZ
+# replaces the fuzzer's arguments.
 $(BUILD)/tests.list: selftests/tests.list FORCE
 	@mkdir -p $(BUILD)
-	@awk -v only="$(T)" 'BEGIN { n = split(only, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 } \
-		/^[[:space:]]*(#|$$)/ { next } n == 0 || ($$3 in want)' $< > $@
+	@awk -v only="$(T)" -v fuzz="$(FUZZ)" \
+		'BEGIN { n = split(only, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 } \
+		/^[[:space:]]*(#|$$)/ { next } \
+		fuzz != "" && $$3 == "itg_fuzz" { $$0 = $$1 " " $$2 " " $$3 " " fuzz } \
+		n == 0 || ($$3 in want)' $< > $@
 	@[ -s $@ ] || { echo "no test matches T=$(T)"; exit 1; }
 
 $(BUILD)/check$(BROKEN).cpio.gz: module selftests $(BUILD)/tests.list
@@ -94,6 +99,13 @@ $(BUILD)/demo.cpio.gz: module selftests
 
 demo: $(BUILD)/demo.cpio.gz
 	@$(TOP)/scripts/vm-run.sh demo /boot/vmlinuz-$(KVER) $< $(BUILD)/vm-demo.log
+
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED ?= $(shell date +%s)
+
+fuzz:
+	@$(MAKE) --no-print-directory check T=itg_fuzz ITG_VM_TIMEOUT=3600 \
+		FUZZ="-s $(FUZZ_SEED) -n $(FUZZ_CALLS) -t 8" LOG=$(BUILD)/vm-fuzz.log
 
 lint: deps $(KSRC)/.extracted
 	@$(TOP)/scripts/lint.sh $(KDIR) $(KSRC)
