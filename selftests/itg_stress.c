@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Races and lifetime under load, bounded in time: many threads arming,
+ * disarming, querying, leaving and rejoining the shared group while timers
+ * fire fast; threads and processes coming and going with timers armed
+ * (exit, exec, SIGKILL); fds closed while callbacks run; rmmod attempted
+ * throughout.  Afterwards every sysfs gauge is back to zero.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "itg_test.h"
+
+#define RUN_NS		(2 * SEC)
+#define NWORKERS	6
+
+static atomic_bool stop;
+static atomic_int bad_errno, bad_line, rmmod_succeeded, signals;
+static int fd;
+
+static void note(int line)
+{
+	if (!atomic_load(&bad_errno)) {
+		atomic_store(&bad_line, line);
+		atomic_store(&bad_errno, errno ? errno : -1);
+	}
+}
+
+#define CHECK(call) do { if (call) note(__LINE__); } while (0)
+
+static void on_signal(int sig)
+{
+	atomic_fetch_add(&signals, 1);
+}
+
+static void *short_lived(void *arg)
+{
+	/* Private, armed, gone: the exit races the callback. */
+	CHECK(itg_scope(fd, ITG_SCOPE_PRIVATE, NULL));
+	CHECK(itg_set(fd, ITG_TIMER_REAL, 10000, 10000, SIGUSR1, 0, NULL));
+	CHECK(itg_set(fd, ITG_TIMER_PROF, 100000, 100000, SIGUSR2, 0, NULL));
+	usleep(1000);
+	return NULL;
+}
+
+static void *worker(void *arg)
+{
+	uint64_t r = (uintptr_t)arg * 0x9e3779b97f4a7c15ULL + 1;
+	struct itg_group_info info;
+	struct itg_timer_get g;
+	pthread_t th;
+
+	while (!atomic_load(&stop)) {
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		switch (r % 8) {
+		case 0:
+			CHECK(itg_set(fd, ITG_TIMER_REAL, 100000, 100000,
+				      SIGUSR1, r, NULL));
+			break;
+		case 1:
+			CHECK(itg_set(fd, 1 + r % 2, MS, MS, SIGUSR2, r, NULL));
+			break;
+		case 2:
+			CHECK(itg_get(fd, r % 3, &g));
+			break;
+		case 3:
+			CHECK(itg_group(fd, &info));
+			break;
+		case 4:
+			CHECK(itg_scope(fd, ITG_SCOPE_PRIVATE, NULL));
+			break;
+		case 5:
+			CHECK(itg_scope(fd, ITG_SCOPE_SHARED, NULL));
+			break;
+		case 6:
+			CHECK(itg_set(fd, r % 3, 0, 0, 0, 0, NULL));
+			break;
+		default:
+			if (!pthread_create(&th, NULL, short_lived, NULL))
+				pthread_join(th, NULL);
+		}
+	}
+	return NULL;
+}
+
+/* Processes with timers armed that exit, exec or are killed. */
+static void *process_churn(void *arg)
+{
+	unsigned int n = 0;
+	int status;
+	pid_t pid;
+
+	while (!atomic_load(&stop)) {
+		pid = fork();
+		if (pid < 0)
+			continue;
+		if (pid == 0) {
+			int fd2 = itg_open(0);	/* survives exec */
+
+			if (fd2 < 0 ||
+			    itg_set(fd2, ITG_TIMER_REAL, 20000, 20000, SIGUSR1,
+				    0, NULL) ||
+			    itg_set(fd2, ITG_TIMER_PROF, 50000, 50000, SIGUSR2,
+				    0, NULL))
+				_exit(1);
+			switch (n % 4) {
+			case 0:
+				_exit(0);
+			case 1:
+				execl("/proc/self/exe", "itg_stress", "--exit",
+				      NULL);
+				_exit(0);
+			case 2:
+				close(fd2);	/* the close races the callbacks */
+				_exit(0);
+			default:
+				for (;;)
+					;	/* until SIGKILL */
+			}
+		}
+		if (n++ % 4 == 3) {
+			usleep(2000);
+			kill(pid, SIGKILL);
+		}
+		waitpid(pid, &status, 0);
+	}
+	return NULL;
+}
+
+static void *rmmod_tries(void *arg)
+{
+	while (!atomic_load(&stop)) {
+		if (!syscall(SYS_delete_module, "itimer_group", O_NONBLOCK))
+			atomic_store(&rmmod_succeeded, 1);
+		usleep(5000);
+	}
+	return NULL;
+}
+
+TEST(everything_at_once_while_timers_fire)
+{
+	pthread_t th[NWORKERS + 2];
+	int i, n = 0;
+
+	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
+	fd = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < NWORKERS; i++)
+		ASSERT_EQ(0, pthread_create(&th[n++], NULL, worker,
+					    (void *)(uintptr_t)(i + 1)));
+	ASSERT_EQ(0, pthread_create(&th[n++], NULL, process_churn, NULL));
+	if (!geteuid())
+		ASSERT_EQ(0, pthread_create(&th[n++], NULL, rmmod_tries, NULL));
+	sleep_ns(RUN_NS);
+	atomic_store(&stop, true);
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < ITG_NR_TIMERS; i++)
+		itg_set(fd, i, 0, 0, 0, 0, NULL);
+	TH_LOG("%d signals taken", atomic_load(&signals));
+	EXPECT_EQ(0, atomic_load(&bad_errno))
+		TH_LOG("a call at line %d failed: %s", atomic_load(&bad_line),
+		       strerror(atomic_load(&bad_errno)));
+	EXPECT_EQ(0, atomic_load(&rmmod_succeeded));
+	EXPECT_GT(atomic_load(&signals), 100);
+	close(fd);
+}
+
+static long long counter(const char *name)
+{
+	char path[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/itimer_group/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+TEST(gauges_back_to_zero_afterwards)
+{
+	static const char * const gauge[] = {
+		"processes", "groups_shared", "groups_private", "armed_real",
+		"armed_virtual", "armed_prof",
+	};
+	unsigned int i, tries;
+
+	/* Teardown is partly deferred to a workqueue: give it a moment. */
+	for (i = 0; i < ARRAY_SIZE(gauge); i++) {
+		for (tries = 0; tries < 300 && counter(gauge[i]); tries++)
+			usleep(10000);
+		EXPECT_EQ(0, counter(gauge[i])) TH_LOG("%s", gauge[i]);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--exit"))
+		return 0;
+	return test_harness_run(argc, argv);
+}
