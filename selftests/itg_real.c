@@ -213,7 +213,8 @@ TEST_F(real, rt_signal_and_cookie_in_siginfo)
 	ASSERT_EQ(1, rec_count());
 	EXPECT_EQ(sig, recs[0].signo);
 	EXPECT_EQ(SI_TIMER, recs[0].code);
-	EXPECT_EQ(0xdeadbeefcafef00dULL, recs[0].value);
+	/* si_value is a pointer: 32 bits for a 32-bit process. */
+	EXPECT_EQ((uintptr_t)0xdeadbeefcafef00dULL, recs[0].value);
 	EXPECT_GE(recs[0].timerid, ITG_SI_TIMERID_BASE);
 	EXPECT_EQ(itg_gettid(), recs[0].tid);
 	ASSERT_EQ(0, itg_get(self->fd, ITG_TIMER_REAL, &g));
