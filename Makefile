@@ -6,6 +6,7 @@
 #   make check      build, boot the VM, run every selftest
 #   make demo       build, boot the VM, show the module at work
 #   make lint       W=1 + sparse, checkpatch --strict, uapi header checks
+#   make check-debug  make check on a KASAN/lockdep/kmemleak kernel
 #
 # Variables:
 #   KVER=<release>      kernel to build for and boot (default: the one
@@ -21,6 +22,9 @@ TOP := $(CURDIR)
 BUILD := $(TOP)/build
 KVER = $(shell $(TOP)/scripts/kver.sh)
 KDIR = /lib/modules/$(KVER)/build
+KIMAGE = /boot/vmlinuz-$(KVER)
+# The debug kernel lane's cache (see scripts/debug-kernel.sh).
+DEBUG_CACHE ?= /var/cache/itimer-group/debug-kernel
 KSRC := $(BUILD)/ksrc
 LOG ?= $(BUILD)/vm-$(or $(BROKEN),check).log
 
@@ -41,7 +45,7 @@ TEST_BINS := $(addprefix $(SELDIR)/,$(TEST_PROGS)) \
 HDRS := $(wildcard uapi/linux/*.h) $(wildcard selftests/*.h)
 MOD_SRCS := $(wildcard module/*.c module/*.h) Kbuild
 
-.PHONY: all module deps check demo lint clean selftests tools help fuzz
+.PHONY: all module deps check check-debug demo lint clean selftests tools help fuzz
 .DELETE_ON_ERROR:
 
 all: module tools
@@ -95,7 +99,16 @@ $(BUILD)/check$(BROKEN).cpio.gz: module selftests $(BUILD)/tests.list
 		$(BUILD)/tests.list $(TEST_BINS) $(TOOL_BINS)
 
 check: $(BUILD)/check$(BROKEN).cpio.gz
-	@$(TOP)/scripts/vm-run.sh check /boot/vmlinuz-$(KVER) $< $(LOG)
+	@$(TOP)/scripts/vm-run.sh check $(KIMAGE) $< $(LOG)
+
+# The whole suite on a kernel with KASAN, lockdep, kmemleak and debug
+# objects, built from linux-source-6.1 (once; cached in DEBUG_CACHE).
+check-debug:
+	@$(TOP)/scripts/deps.sh debug
+	@tree=$$($(TOP)/scripts/debug-kernel.sh $(DEBUG_CACHE)) && \
+	$(MAKE) --no-print-directory check KDIR=$$tree \
+		KIMAGE=$$tree/arch/x86/boot/bzImage LOG=$(BUILD)/vm-debug.log \
+		ITG_VM_TIMEOUT=$${ITG_VM_TIMEOUT:-3600} ITG_VM_MEM=2G
 
 DEMO_BINS := $(SELDIR)/itg_demo
 
@@ -106,7 +119,7 @@ $(BUILD)/demo.cpio.gz: module selftests
 		$(TOP)/scripts/itg-demo.sh
 
 demo: $(BUILD)/demo.cpio.gz
-	@$(TOP)/scripts/vm-run.sh demo /boot/vmlinuz-$(KVER) $< $(BUILD)/vm-demo.log
+	@$(TOP)/scripts/vm-run.sh demo $(KIMAGE) $< $(BUILD)/vm-demo.log
 
 FUZZ_CALLS ?= 1000000
 FUZZ_SEED ?= $(shell date +%s)

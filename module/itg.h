@@ -167,6 +167,7 @@ bool itg_owner_has_fd(struct pid *tgid);
 
 /* sysfs.c */
 extern const struct attribute_group *itg_sysfs_groups[];
+void itg_sysfs_exit(void);
 
 /* timer.c */
 extern unsigned long itg_min_period_ns;

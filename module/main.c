@@ -291,6 +291,7 @@ err_groups:
 static void __exit itg_exit(void)
 {
 	misc_deregister(&itg_misc);
+	itg_sysfs_exit();
 	itg_groups_exit();
 	pr_info("unloaded\n");
 }

@@ -8,7 +8,8 @@
  * or per process: it costs no sysfs node (no memory) per group and is read
  * as one snapshot, whatever the number of groups; its lines are filtered by
  * the reader's credentials at open, so a user sees only the groups of its
- * own processes (CAP_SYS_ADMIN sees all).
+ * own processes (CAP_SYS_ADMIN sees all).  See groups_read() for how a
+ * large table is read.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -107,27 +108,67 @@ ITG_STAT_ATTR(signals_coalesced, atomic64_read(&itg_stats.coalesced));
 ITG_STAT_ATTR(cpu_probe, itg_cpu_probe_registered());
 
 /*
- * The table, rendered anew at each read: read it in one go (a large
- * buffer) for a consistent snapshot.
+ * sysfs hands a binary attribute at most a page per read(): the table is
+ * rendered at a file's first read (offset 0) and the following reads are
+ * served from that snapshot until the reader reaches its end.  So a large
+ * table is rendered once and reads as one consistent snapshot.  One
+ * snapshot at a time (readers that interleave render again), keyed by the
+ * file and its credentials, which decide what it may show.
  */
+static DEFINE_MUTEX(itg_table_lock);
+static const struct file *itg_table_file;	/* itg_table_lock */
+static const struct cred *itg_table_cred;	/* itg_table_lock */
+static struct itg_buf itg_table;		/* itg_table_lock */
+
+static void itg_table_drop(void)
+{
+	lockdep_assert_held(&itg_table_lock);
+	kvfree(itg_table.p);
+	memset(&itg_table, 0, sizeof(itg_table));
+	if (itg_table_cred)
+		put_cred(itg_table_cred);
+	itg_table_cred = NULL;
+	itg_table_file = NULL;
+}
+
 static ssize_t groups_read(struct file *filp, struct kobject *kobj,
 			   struct bin_attribute *attr, char *buf,
 			   loff_t off, size_t count)
 {
-	struct itg_buf b = {};
 	ssize_t ret = 0;
 
-	itg_groups_render(&b, filp->f_cred,
-			  file_ns_capable(filp, &init_user_ns, CAP_SYS_ADMIN));
-	if (!b.p)
-		return -ENOMEM;
-	if (off < b.len) {
-		ret = min_t(size_t, count, b.len - off);
-		memcpy(buf, b.p + off, ret);
+	mutex_lock(&itg_table_lock);
+	if (!off || itg_table_file != filp || itg_table_cred != filp->f_cred) {
+		itg_table_drop();
+		itg_groups_render(&itg_table, filp->f_cred,
+				  file_ns_capable(filp, &init_user_ns,
+						  CAP_SYS_ADMIN));
+		if (!itg_table.p) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		itg_table_file = filp;
+		itg_table_cred = get_cred(filp->f_cred);
 	}
-	kvfree(b.p);
+	if (off < itg_table.len) {
+		ret = min_t(size_t, count, itg_table.len - off);
+		memcpy(buf, itg_table.p + off, ret);
+	} else {
+		itg_table_drop();	/* read to the end */
+	}
+out:
+	mutex_unlock(&itg_table_lock);
 	return ret;
 }
+
+/* Module unload, after the device (and its sysfs files) went. */
+void itg_sysfs_exit(void)
+{
+	mutex_lock(&itg_table_lock);
+	itg_table_drop();
+	mutex_unlock(&itg_table_lock);
+}
+
 static BIN_ATTR_RO(groups, 0);
 
 static struct attribute *itg_sysfs_attrs[] = {

@@ -140,8 +140,9 @@ static struct task_struct *itg_find_tid(pid_t tid)
  * The member thread to signal, chosen the way the kernel completes a
  * process-directed signal: the current thread if it is a member that does
  * not block the signal, else the last one signalled, else the first member
- * that does not block it, else any member (the signal waits there).  The
- * walk only happens when the first two do not qualify.  Caller holds RCU.
+ * that does not block it, else the last one signalled or the first member
+ * (the signal waits there).  The walk only happens when the first two do
+ * not qualify.  Caller holds RCU.
  */
 static struct task_struct *itg_pick_target(struct itg_timer *t)
 {
@@ -165,9 +166,14 @@ static struct task_struct *itg_pick_target(struct itg_timer *t)
 			continue;
 		if (!sigismember(&tsk->blocked, t->signo))
 			return tsk;
-		if (!any)
+		if (!any || tsk->pid == t->target)
 			any = tsk;
 	}
+	/*
+	 * Every member blocks it: wait at the last one signalled (most often
+	 * it is running the handler of that signal and takes the next one as
+	 * it returns, as the kernel's shared queue would), else at the first.
+	 */
 	return any;
 }
 
@@ -210,9 +216,15 @@ static void itg_timer_notify(struct itg_timer *t, u64 n, pid_t prefer)
 	if (itg_timer_still_queued(t, n))
 		goto out;
 	if (prefer && !t->grp->key) {
+		/*
+		 * To the runner even if it blocks the signal now, as to a
+		 * SIGEV_THREAD_ID thread: it takes it when it unblocks.
+		 */
 		tsk = itg_find_tid(prefer);
 		leader = pid_task(t->grp->proc->tgid, PIDTYPE_TGID);
-		if (tsk && (!leader || !itg_member_wants(t, leader, tsk)))
+		if (tsk && (!leader || !same_thread_group(tsk, leader) ||
+			    (tsk->flags & PF_EXITING) ||
+			    itg_task_is_private(t->grp->proc, tsk)))
 			tsk = NULL;
 	}
 	if (!tsk)

@@ -7,7 +7,7 @@
 # in OUTDIR keyed by the source version and this configuration: a second
 # run with both unchanged does nothing.
 #
-#   debug-kernel.sh OUTDIR     prints the kernel release when done
+#   debug-kernel.sh OUTDIR     prints the built tree's path when done
 set -euo pipefail
 out=${1:?usage: debug-kernel.sh OUTDIR}
 tarball=/usr/src/linux-source-6.1.tar.xz
@@ -46,7 +46,7 @@ CONFIG_SOFTLOCKUP_DETECTOR=y'
 key=$( (stat -c '%s %Y' "$tarball"; echo "$fragment") | sha256sum | cut -c1-16)
 src="$out/linux-$key"
 if [ -e "$src/.itg-built" ]; then
-	make -s -C "$src" kernelrelease
+	echo "$src"
 	exit 0
 fi
 
@@ -74,4 +74,4 @@ make -s -j"$(nproc)" modules_prepare >&2
 cp vmlinux.symvers Module.symvers
 echo "debug-kernel: built in $(( $(date +%s) - start )) s" >&2
 touch .itg-built
-make -s kernelrelease
+echo "$src"

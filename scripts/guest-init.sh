@@ -58,6 +58,20 @@ else
 	done < /etc/itg/tests
 fi
 
+# A kmemleak kernel: no object of the module may be left unreferenced.
+if [ -w /sys/kernel/debug/kmemleak ] ||
+   { mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null &&
+     [ -w /sys/kernel/debug/kmemleak ]; }; then
+	echo "ITG-KMEMLEAK: scanning"
+	sleep 6		# kmemleak reports objects older than 5 s
+	echo scan > /sys/kernel/debug/kmemleak
+	if grep -qE 'itg_|itimer_group' /sys/kernel/debug/kmemleak; then
+		cat /sys/kernel/debug/kmemleak
+		fail "kmemleak found objects of the module leaked"
+	fi
+	echo "ITG-KMEMLEAK: clean ($(grep -c unreferenced /sys/kernel/debug/kmemleak) other reports)"
+fi
+
 # Nothing may hold the module now: a failed rmmod fails the run.
 rmmod itimer_group || fail "rmmod failed"
 if dmesg | grep -Eq "$splat"; then

@@ -17,7 +17,7 @@ say "itg_demo: four threads, shared and private itimer groups, and the native it
 /tests/itg_demo
 
 say "After the process exited, the module's counters (sysfs)"
-for f in processes groups_shared groups_private armed_real armed_prof \
+for f in processes groups_shared groups_private armed_real armed_virtual armed_prof \
 	 expirations signals_sent overruns signals_coalesced cpu_probe; do
 	printf '  %-18s %s\n' "$f" "$(cat $sys/$f)"
 done

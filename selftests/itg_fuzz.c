@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,14 @@ static const unsigned int cmds[] = {
 static const unsigned int sizes[] = {
 	sizeof(struct itg_timer_set), sizeof(struct itg_timer_get),
 	sizeof(struct itg_group_info), sizeof(struct itg_scope),
+};
+
+/* The kernel's struct sigaction on x86 (not glibc's). */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
 };
 
 static long page;
@@ -217,6 +226,15 @@ int main(int argc, char **argv)
 		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD)
 			continue;
 		signal(sig, (seed >> (sig % 60)) & 1 ? on_signal : SIG_IGN);
+	}
+	/*
+	 * glibc keeps 32 and 33 for itself and refuses signal() on them;
+	 * their default action would end the fuzzer.  Ignore them directly.
+	 */
+	for (sig = 32; sig <= 33; sig++) {
+		struct kernel_sigaction ksa = { .handler = SIG_IGN };
+
+		syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
 	}
 
 	calls_per_thread = calls / threads;

@@ -347,6 +347,58 @@ TEST(table_hides_other_users_groups)
 	ASSERT_EQ(other, waitpid(other, &status, 0));
 }
 
+static atomic_int parked, release;
+
+static void *park_private(void *arg)
+{
+	int fd = *(int *)arg;
+
+	if (itg_scope(fd, ITG_SCOPE_PRIVATE, NULL))
+		return (void *)1;
+	atomic_fetch_add(&parked, 1);
+	while (!atomic_load(&release))
+		usleep(10000);
+	return NULL;
+}
+
+TEST(large_table_reads_whole_and_untorn)
+{
+	enum { N = 200 };
+	char *tab, *p, *save;
+	pthread_attr_t attr;
+	int fd, i, mine = 0, lines = 0;
+	pthread_t th[N];
+	struct line l;
+
+	fd = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	for (i = 0; i < N; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], &attr, park_private, &fd));
+	while (atomic_load(&parked) < N)
+		usleep(10000);
+	/* Several sysfs pages (a read gets one at most), one snapshot. */
+	tab = table();
+	ASSERT_NE(NULL, tab);
+	TH_LOG("table of %zu bytes", strlen(tab));
+	EXPECT_GT(strlen(tab), 2 * 4096);
+	for (p = strtok_r(tab, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+		if (*p == '#')
+			continue;
+		lines++;
+		ASSERT_TRUE(parse_line(p, &l)) TH_LOG("torn line: %s", p);
+		if (l.tgid == getpid() && !strcmp(l.scope, "private"))
+			mine++;
+	}
+	EXPECT_EQ(N, mine);
+	free(tab);
+	atomic_store(&release, 1);
+	for (i = 0; i < N; i++)
+		pthread_join(th[i], NULL);
+	close(fd);
+}
+
 TEST(module_parameters_are_readable)
 {
 	char buf[64] = "";

@@ -180,7 +180,7 @@ static const char *signame(unsigned int sig, char *buf, size_t len)
 static int show(long only_pid)
 {
 	char *table, *line, *save, a[32], b[32], c[32];
-	bool any = false;
+	bool any = false, truncated = false;
 	struct row r;
 	int i;
 
@@ -212,6 +212,8 @@ static int show(long only_pid)
 	     line = strtok_r(NULL, "\n", &save)) {
 		bool shown = false;
 
+		if (!strncmp(line, "# truncated", 11))
+			truncated = true;
 		if (!parse_row(line, &r) || (only_pid && r.tgid != only_pid))
 			continue;
 		any = true;
@@ -221,8 +223,7 @@ static int show(long only_pid)
 			printf("%7ld %6lu %6llu %-8s %-16s %-8s %12s %12s %-11s %9llu %9llu\n",
 			       r.tgid, r.uid, r.id, r.scope, r.tids,
 			       timer_name[i],
-			       r.value[i] ? duration(r.value[i], a, sizeof(a)) :
-					    "disarmed",
+			       duration(r.value[i], a, sizeof(a)),
 			       duration(r.interval[i], b, sizeof(b)),
 			       signame(r.signo[i], c, sizeof(c)), r.exp[i],
 			       r.ovr[i]);
@@ -235,6 +236,8 @@ static int show(long only_pid)
 	if (!any)
 		printf("(no group you may see%s)\n",
 		       only_pid ? " in that process" : "");
+	if (truncated)
+		printf("(the table was truncated by the kernel: too many groups)\n");
 	free(table);
 	return 0;
 }
@@ -243,12 +246,17 @@ int main(int argc, char **argv)
 {
 	long only_pid = 0, count = -1;
 	double watch = 0;
+	char *end;
 	int opt, ret;
 
 	while ((opt = getopt(argc, argv, "p:w:n:h")) != -1) {
 		switch (opt) {
 		case 'p':
-			only_pid = strtol(optarg, NULL, 10);
+			only_pid = strtol(optarg, &end, 10);
+			if (*end || only_pid <= 0) {
+				fprintf(stderr, "itgstat: -p takes a pid\n");
+				return 2;
+			}
 			break;
 		case 'w':
 			watch = strtod(optarg, NULL);
@@ -267,6 +275,10 @@ int main(int argc, char **argv)
 			print_help(stderr);
 			return 2;
 		}
+	}
+	if (count > 0 && !watch) {
+		fprintf(stderr, "itgstat: -n goes with -w\n");
+		return 2;
 	}
 	for (;;) {
 		if (watch)
