@@ -7,6 +7,8 @@
 #   make demo       build, boot the VM, show the module at work
 #   make lint       W=1 + sparse, checkpatch --strict, uapi header checks
 #   make check-debug  make check on a KASAN/lockdep/kmemleak kernel
+#   make bench      benchmarks against the native timers, table + plots
+#                   (BENCH_ONLY="cpu scale": only those modes)
 #
 # Variables:
 #   KVER=<release>      kernel to build for and boot (default: the one
@@ -45,7 +47,7 @@ TEST_BINS := $(addprefix $(SELDIR)/,$(TEST_PROGS)) \
 HDRS := $(wildcard uapi/linux/*.h) $(wildcard selftests/*.h)
 MOD_SRCS := $(wildcard module/*.c module/*.h) Kbuild
 
-.PHONY: all module deps check check-debug demo lint clean selftests tools help fuzz
+.PHONY: all module deps check check-debug demo bench lint clean selftests tools help fuzz
 .DELETE_ON_ERROR:
 
 all: module tools
@@ -108,7 +110,7 @@ check-debug:
 	@tree=$$($(TOP)/scripts/debug-kernel.sh $(DEBUG_CACHE)) && \
 	$(MAKE) --no-print-directory check KDIR=$$tree \
 		KIMAGE=$$tree/arch/x86/boot/bzImage LOG=$(BUILD)/vm-debug.log \
-		ITG_VM_TIMEOUT=$${ITG_VM_TIMEOUT:-3600} ITG_VM_MEM=2G
+		ITG_VM_TIMEOUT=$${ITG_VM_TIMEOUT:-3600} ITG_VM_MEM=2G ITG_SLOW=1
 
 DEMO_BINS := $(SELDIR)/itg_demo
 
@@ -120,6 +122,27 @@ $(BUILD)/demo.cpio.gz: module selftests
 
 demo: $(BUILD)/demo.cpio.gz
 	@$(TOP)/scripts/vm-run.sh demo $(KIMAGE) $< $(BUILD)/vm-demo.log
+
+# Benchmarks: bench/<name>.c, run by scripts/itg-bench.sh in the VM.
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+RESULTS ?= $(BUILD)/bench-results
+
+$(BUILD)/bench/%: bench/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -D_GNU_SOURCE -static -pthread -I$(TOP)/uapi -o $@ $< -lrt
+
+$(BUILD)/bench.cpio.gz: module $(BENCH_BINS) $(TOOL_BINS) FORCE
+	@echo > $(BUILD)/bench.list
+	@BENCH_ONLY="$(BENCH_ONLY)" $(TOP)/scripts/mkinitramfs.sh $@ bench $(TOP)/itimer_group.ko \
+		$(BUILD)/bench.list $(BENCH_BINS) $(TOP)/scripts/itg-bench.sh
+
+# Exits non-zero only when a benchmark cannot run (goals are reported).
+bench: $(BUILD)/bench.cpio.gz
+	@$(TOP)/scripts/deps.sh bench
+	@ITG_VM_TIMEOUT=$${ITG_VM_TIMEOUT:-1800} $(TOP)/scripts/vm-run.sh bench \
+		$(KIMAGE) $< $(BUILD)/vm-bench.log
+	@$(TOP)/scripts/bench-report.py $(BUILD)/vm-bench.log $(RESULTS)
+	@echo "results: $(RESULTS)/summary.md, latency.png, cpu.png, raw/"
 
 FUZZ_CALLS ?= 1000000
 FUZZ_SEED ?= $(shell date +%s)

@@ -6,13 +6,15 @@
 #
 #   scripts/deps.sh          everything (module, VM, selftests, lint)
 #   scripts/deps.sh debug    and what building a kernel needs (check-debug)
+#   scripts/deps.sh bench    and what the benchmark report needs
 set -euo pipefail
 
 pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static
       cpio kmod linux-source-6.1 sparse gcc make xz-utils gcc-multilib g++)
-if [ "${1:-}" = debug ]; then
-	pkgs+=(bc flex bison libelf-dev libssl-dev)
-fi
+case "${1:-}" in
+debug)	pkgs+=(bc flex bison libelf-dev libssl-dev) ;;
+bench)	pkgs+=(gnuplot-nox python3) ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

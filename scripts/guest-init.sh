@@ -30,15 +30,21 @@ fail() {
 	off
 }
 
-splat='BUG:|WARNING:|Oops|general protection|Call Trace|lockdep|possible circular|sleeping function called from invalid context|blocked for more than|soft lockup|hard LOCKUP|RCU stall|kmemleak|UBSAN|KASAN'
+# Reports start with BUG: or WARNING: (lockdep, KASAN, sleeping in atomic).
+splat='BUG:|WARNING:|Oops|general protection|Call Trace|possible circular|sleeping function called from invalid context|blocked for more than|soft lockup|hard LOCKUP|RCU stall|UBSAN:|suspected memory leak'
 
 echo "ITG-BOOTED $(uname -r)"
+if [ "$mode" = bench ]; then
+	/bin/itg-bench.sh pre || fail "a benchmark could not run"
+fi
 insmod /lib/modules/itimer_group.ko || fail "insmod failed"
 [ -c /dev/itimer_group ] || fail "/dev/itimer_group missing after insmod"
 
 export ITG_KO=/lib/modules/itimer_group.ko
 if [ "$mode" = demo ]; then
 	/bin/itg-demo.sh || fail "demo failed"
+elif [ "$mode" = bench ]; then
+	/bin/itg-bench.sh main || fail "a benchmark could not run"
 else
 	# Each line: <uid> <kind> <program> [args]; kind is kselftest or plain.
 	while read -r uid kind prog args; do

@@ -4,7 +4,7 @@
 # Build the test VM's initramfs: busybox, /init, the module, test programs.
 #
 #   mkinitramfs.sh OUT MODE KO TESTLIST [FILE...]
-#     MODE      check or demo
+#     MODE      check, demo or bench
 #     KO        the module
 #     TESTLIST  lines "<uid> <kselftest|plain> <program> [args]"
 #     FILE      programs installed in /tests (/bin: itg-*.sh, itgstat)
@@ -24,6 +24,7 @@ done
 install -m 0755 "$here/guest-init.sh" "$root/init"
 install -m 0644 "$ko" "$root/lib/modules/itimer_group.ko"
 echo "$mode" > "$root/etc/itg/mode"
+echo "${BENCH_ONLY:-}" > "$root/etc/itg/bench-only"
 cp "$list" "$root/etc/itg/tests"
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' \
 	> "$root/etc/passwd"

@@ -9,8 +9,10 @@
 #   vm-run.sh MODE KERNEL INITRD LOG
 #     MODE   check: print progress and "N passed, N failed, N skipped"
 #            demo:  print the guest's output
+#            bench: print the benchmarks' progress (the log has the data)
 #   Environment: ITG_KVM=1 uses /dev/kvm if usable (TCG otherwise),
-#   ITG_VM_TIMEOUT (seconds, default 900), ITG_VM_MEM (default 1G).
+#   ITG_VM_TIMEOUT (seconds, default 900), ITG_VM_MEM (default 1G),
+#   ITG_SLOW=1 (a debug kernel: tests skip timing bounds).
 set -uo pipefail
 mode=$1 kernel=$2 initrd=$3 log=$4
 timeout_s=${ITG_VM_TIMEOUT:-900}
@@ -24,13 +26,18 @@ if [ "${ITG_KVM:-0}" = 1 ]; then
 fi
 nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
 cmdline="console=ttyS0 rdinit=/init loglevel=5 panic=-1 oops=panic panic_on_warn=1"
-cmdline+=" softlockup_panic=1 hung_task_panic=1 mitigations=off itg.nonce=$nonce"
+cmdline+=" softlockup_panic=1 softlockup_all_cpu_backtrace=1 hung_task_panic=1"
+cmdline+=" mitigations=off itg.nonce=$nonce"
+# A debug kernel is many times slower: tests skip their timing bounds.
+[ "${ITG_SLOW:-0}" = 1 ] && cmdline+=" itg.slow=1"
 
 mkdir -p "$(dirname "$log")"
 echo "vm: booting $(basename "$kernel") ($accel, 2 CPUs), console log: $log"
 start=$(date +%s)
 if [ "$mode" = demo ]; then
 	filter=(sed -u -n '/^ITG-SUCCESS-/d; /^ITG-BOOTED/,$p')
+elif [ "$mode" = bench ]; then
+	filter=(sed -u -n 's/^ITG-BENCH: /bench: /p; /^ITG-FAIL/p')
 else
 	filter=(awk -f "$here/progress.awk")
 fi
@@ -38,7 +45,7 @@ timeout --foreground -k 10 "$timeout_s" \
 	qemu-system-x86_64 -nodefaults -no-user-config -machine pc -accel $accel$accel_opts \
 	-cpu max -smp 2 -m "${ITG_VM_MEM:-1G}" -display none -serial stdio \
 	-no-reboot -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-	</dev/null 2>&1 | tr -d '\r' | tee "$log" | "${filter[@]}"
+	</dev/null 2>&1 | sed -u 's/\r//g' | tee "$log" | "${filter[@]}"
 qemu_rc=${PIPESTATUS[0]}
 echo "vm: finished in $(( $(date +%s) - start )) s"
 

@@ -145,6 +145,8 @@ static void check_oneshot(struct __test_metadata *_metadata, int which,
 	int fd = itg_open(O_CLOEXEC), try;
 	int64_t err = INT64_MIN;
 
+	if (itg_slow())
+		SKIP(return, "accuracy is not measured on the debug kernel");
 	ASSERT_LE(0, fd);
 	/* Up to three samples ride out host noise; the bound stays. */
 	for (try = 0; try < 3; try++) {
@@ -192,6 +194,8 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	uint64_t v0, p0, c0, u0, v, p, c, u;
 	int fd = itg_open(O_CLOEXEC);
 
+	if (itg_slow())
+		SKIP(return, "tick-sampled bounds are not measured on the debug kernel");
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 100 * SEC, 0, 0, 0, NULL));
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 100 * SEC, 0, 0, 0, NULL));
@@ -351,6 +355,8 @@ TEST(shared_prof_expires_after_the_sum_of_members_time)
 	int fd = itg_open(O_CLOEXEC), try;
 	int64_t err = INT64_MIN;
 
+	if (itg_slow())
+		SKIP(return, "accuracy is not measured on the debug kernel");
 	ASSERT_LE(0, fd);
 	for (try = 0; try < 3; try++) {
 		err = shared_sample(_metadata, fd);
@@ -587,7 +593,14 @@ TEST(member_exiting_while_armed_keeps_its_time)
 	       burnt / 1e6, c / 1e6);
 	/* All their time up to their exit counted, and not much more. */
 	EXPECT_GE(u, burnt);
-	EXPECT_LE(u, c + 3 * MS);
+	/*
+	 * The kernel adds an exiting thread's runtime to the process before
+	 * its last schedule(), so the process clock misses a little of each
+	 * of the 8; the group clock counts it.  Not a bound the (slow)
+	 * debug kernel keeps.
+	 */
+	if (!itg_slow())
+		EXPECT_LE(u, c + 3 * MS);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
 	close(fd);
 }
@@ -653,7 +666,7 @@ TEST(exec_keeps_cpu_timers_when_fd_survives)
 
 		sig_block(SIGPROF, SIG_BLOCK);
 		if (fd < 0 ||
-		    itg_set(fd, ITG_TIMER_PROF, 50 * MS, 0, 0, 0, NULL))
+		    itg_set(fd, ITG_TIMER_PROF, 500 * MS, 0, 0, 0, NULL))
 			_exit(1);
 		snprintf(fdstr, sizeof(fdstr), "%d", fd);
 		execl("/proc/self/exe", "itg_cputime", "--exec-child", fdstr,

@@ -284,7 +284,8 @@ TEST_F(real, tiny_interval_does_not_livelock)
 	n = rec_sum(SIGALRM, SI_TIMER, &overruns);
 	TH_LOG("1 ns interval for 300 ms: %d signals, %llu overruns, %llu loops",
 	       n, (unsigned long long)overruns, (unsigned long long)loops);
-	EXPECT_GT(loops, 1000);
+	if (!itg_slow())
+		EXPECT_GT(loops, 1000);
 	EXPECT_GT(n, 0);
 	/* Bounded by min_period_ns (100 us by default): at most ~3000. */
 	EXPECT_LE(n, 3100);

@@ -361,7 +361,19 @@ static void *park_private(void *arg)
 	return NULL;
 }
 
-TEST(large_table_reads_whole_and_untorn)
+FIXTURE(big) {
+};
+
+FIXTURE_SETUP(big)
+{
+}
+
+FIXTURE_TEARDOWN(big)
+{
+}
+
+/* 200 threads: slow on the debug kernel, hence the longer timeout. */
+TEST_F_TIMEOUT(big, large_table_reads_whole_and_untorn, 300)
 {
 	enum { N = 200 };
 	char *tab, *p, *save;

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -180,6 +181,28 @@ static inline int rec_tid(pid_t tid)
 	for (i = 0; i < rec_count(); i++)
 		n += recs[i].tid == tid;
 	return n;
+}
+
+/*
+ * Booted with itg.slow=1 (the debug kernel lane: KASAN, lockdep): timing
+ * bounds are not checked there, behaviour is.
+ */
+static inline bool itg_slow(void)
+{
+	static int slow = -1;
+	char buf[1024] = "";
+	int fd;
+
+	if (slow < 0) {
+		fd = open("/proc/cmdline", O_RDONLY);
+		if (fd >= 0) {
+			if (read(fd, buf, sizeof(buf) - 1) < 0)
+				buf[0] = '\0';
+			close(fd);
+		}
+		slow = !!strstr(buf, "itg.slow=1");
+	}
+	return slow;
 }
 
 #endif /* ITG_TEST_H */

@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * itg_bench: itimer groups against the kernel's own timers, side by side
+ * in one run.  Every figure is a ratio or a distribution measured beside
+ * the native equivalent, since absolute times under emulation mean little.
+ *
+ *   itg_bench ops          arm+disarm and get: module, setitimer, timer_settime
+ *   itg_bench latency      ITIMER_REAL expiry-to-handler, one-shot and periodic
+ *   itg_bench drift        10,000 periods of 1 ms
+ *   itg_bench cpu          ITIMER_PROF / VIRTUAL lateness in CPU time
+ *   itg_bench pingpong [--prof]   context-switch round trips over a pipe
+ *   itg_bench scale        cost per arm and expiry latency as groups grow
+ *   itg_bench memory       slab bytes per group and per armed timer
+ *
+ * Output: "BENCH <benchmark> <series> key=value ..." summary lines and
+ * "RAW <series> <value>" samples, read by scripts/bench-report.sh.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/itimer_group.h>
+
+#define MS	1000000ULL
+#define SEC	1000000000ULL
+
+static int fd;
+
+static uint64_t now(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * SEC + ts.tv_nsec;
+}
+
+static int itg_set(int which, uint64_t value, uint64_t interval, int signo)
+{
+	struct itg_timer_set s = { .size = sizeof(s), .which = which,
+				   .signo = signo, .value_ns = value,
+				   .interval_ns = interval };
+
+	return ioctl(fd, ITG_IOC_SET_TIMER, &s);
+}
+
+static int itg_get(int which, struct itg_timer_get *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->size = sizeof(*g);
+	g->which = which;
+	return ioctl(fd, ITG_IOC_GET_TIMER, g);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort @v and print its distribution as a BENCH line and RAW samples. */
+static void report(const char *bench, const char *series, uint64_t *v,
+		   size_t n, const char *unit_note)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	printf("BENCH %s %s n=%zu p50=%llu p99=%llu max=%llu min=%llu%s\n",
+	       bench, series, n, (unsigned long long)v[n / 2],
+	       (unsigned long long)v[n * 99 / 100],
+	       (unsigned long long)v[n - 1], (unsigned long long)v[0],
+	       unit_note);
+	for (i = 0; i < n; i++)
+		printf("RAW %s.%s %llu\n", bench, series,
+		       (unsigned long long)v[i]);
+	fflush(stdout);
+}
+
+/* ---- ops: cost of arming + disarming, and of reading ---- */
+
+#define OPS_N		5000
+#define OPS_REPS	7
+
+static timer_t posix_timer;
+
+static void op_itg_arm(void)
+{
+	itg_set(ITG_TIMER_REAL, SEC, 0, 0);
+	itg_set(ITG_TIMER_REAL, 0, 0, 0);
+}
+
+static void op_native_arm(void)
+{
+	struct itimerval on = { .it_value = { 1, 0 } }, off = { };
+
+	setitimer(ITIMER_REAL, &on, NULL);
+	setitimer(ITIMER_REAL, &off, NULL);
+}
+
+static void op_posix_arm(void)
+{
+	struct itimerspec on = { .it_value = { 1, 0 } }, off = { };
+
+	timer_settime(posix_timer, 0, &on, NULL);
+	timer_settime(posix_timer, 0, &off, NULL);
+}
+
+static void op_itg_get(void)
+{
+	struct itg_timer_get g;
+
+	itg_get(ITG_TIMER_REAL, &g);
+}
+
+static void op_native_get(void)
+{
+	struct itimerval v;
+
+	getitimer(ITIMER_REAL, &v);
+}
+
+static void op_posix_get(void)
+{
+	struct itimerspec v;
+
+	timer_gettime(posix_timer, &v);
+}
+
+/* ns per call of @op: one sample per repetition of OPS_N calls. */
+static void time_op(const char *series, void (*op)(void), uint64_t *out)
+{
+	uint64_t t;
+	int r, i;
+
+	for (r = 0; r < OPS_REPS; r++) {
+		t = now(CLOCK_MONOTONIC);
+		for (i = 0; i < OPS_N; i++)
+			op();
+		out[r] = (now(CLOCK_MONOTONIC) - t) / OPS_N;
+	}
+	report("ops", series, out, OPS_REPS, " unit=ns/op");
+}
+
+static int bench_ops(void)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	struct itimerval on = { .it_value = { 100, 0 } };
+	uint64_t v[OPS_REPS];
+
+	if (timer_create(CLOCK_MONOTONIC, &sev, &posix_timer))
+		return perror("timer_create"), 1;
+	time_op("arm_disarm_module", op_itg_arm, v);
+	time_op("arm_disarm_setitimer", op_native_arm, v);
+	time_op("arm_disarm_timer_settime", op_posix_arm, v);
+	/* Reading an armed timer. */
+	itg_set(ITG_TIMER_REAL, 100 * SEC, 0, 0);
+	setitimer(ITIMER_REAL, &on, NULL);
+	timer_settime(posix_timer, 0,
+		      &(struct itimerspec){ .it_value = { 100, 0 } }, NULL);
+	time_op("get_module", op_itg_get, v);
+	time_op("get_getitimer", op_native_get, v);
+	time_op("get_timer_gettime", op_posix_get, v);
+	itg_set(ITG_TIMER_REAL, 0, 0, 0);
+	setitimer(ITIMER_REAL, &(struct itimerval){}, NULL);
+	return 0;
+}
+
+/* ---- latency: expiry to handler, wall clock ---- */
+
+#define LAT_N		300
+#define LAT_VALUE	(2 * MS)
+
+static volatile uint64_t hits[LAT_N + 16];
+static atomic_int nhits;
+
+static void on_hit(int sig)
+{
+	int i = atomic_fetch_add(&nhits, 1);
+
+	if (i < LAT_N + 16)
+		hits[i] = now(CLOCK_MONOTONIC);
+}
+
+enum kind { MODULE, SETITIMER, POSIX };
+static const char * const kind_name[] = { "module", "setitimer",
+					   "timer_create" };
+
+static void arm_kind(enum kind k, uint64_t value, uint64_t interval)
+{
+	struct itimerval iv = {
+		.it_value = { value / SEC, value % SEC / 1000 },
+		.it_interval = { interval / SEC, interval % SEC / 1000 },
+	};
+	struct itimerspec its = {
+		.it_value = { value / SEC, value % SEC },
+		.it_interval = { interval / SEC, interval % SEC },
+	};
+
+	if (k == MODULE)
+		itg_set(ITG_TIMER_REAL, value, interval, SIGALRM);
+	else if (k == SETITIMER)
+		setitimer(ITIMER_REAL, &iv, NULL);
+	else
+		timer_settime(posix_timer, 0, &its, NULL);
+}
+
+static void wait_hits(int n, uint64_t limit_ns)
+{
+	uint64_t end = now(CLOCK_MONOTONIC) + limit_ns;
+	sigset_t none;
+
+	sigemptyset(&none);
+	while (atomic_load(&nhits) < n && now(CLOCK_MONOTONIC) < end) {
+		struct timespec ts = { 0, 200000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int bench_latency(void)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
+				.sigev_signo = SIGALRM };
+	static uint64_t lat[LAT_N];
+	enum kind k;
+	uint64_t t0;
+	int i, n;
+
+	signal(SIGALRM, on_hit);
+	if (timer_create(CLOCK_MONOTONIC, &sev, &posix_timer))
+		return perror("timer_create"), 1;
+	for (k = MODULE; k <= POSIX; k++) {
+		char series[64];
+
+		/* One-shot: arm, sleep until it fires, LAT_N times. */
+		for (i = 0; i < LAT_N; i++) {
+			atomic_store(&nhits, 0);
+			t0 = now(CLOCK_MONOTONIC);
+			arm_kind(k, LAT_VALUE, 0);
+			wait_hits(1, SEC);
+			lat[i] = hits[0] - t0 - LAT_VALUE;
+		}
+		snprintf(series, sizeof(series), "oneshot_%s", kind_name[k]);
+		report("latency", series, lat, LAT_N, " unit=ns");
+
+		/* Periodic: LAT_N periods, each hit against its grid time. */
+		atomic_store(&nhits, 0);
+		t0 = now(CLOCK_MONOTONIC);
+		arm_kind(k, LAT_VALUE, LAT_VALUE);
+		wait_hits(LAT_N, 10 * SEC);
+		arm_kind(k, 0, 0);
+		n = atomic_load(&nhits);
+		if (n > LAT_N)
+			n = LAT_N;
+		for (i = 0; i < n; i++) {
+			uint64_t due = t0 + (i + 1) * LAT_VALUE;
+
+			lat[i] = hits[i] > due ? hits[i] - due : 0;
+		}
+		snprintf(series, sizeof(series), "periodic_%s", kind_name[k]);
+		report("latency", series, lat, n, " unit=ns");
+	}
+	return 0;
+}
+
+/* ---- drift: 10,000 periods of 1 ms ---- */
+
+static atomic_int ticks;
+static volatile uint64_t last_tick;
+
+static void on_tick(int sig, siginfo_t *si, void *uc)
+{
+	/* Overruns are periods too. */
+	atomic_fetch_add(&ticks, 1 + (si->si_code == SI_TIMER ?
+				      si->si_overrun : 0));
+	last_tick = now(CLOCK_MONOTONIC);
+}
+
+static int bench_drift(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_tick,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
+	const int periods = 10000;
+	enum kind k;
+	uint64_t t0;
+
+	sigaction(SIGALRM, &sa, NULL);
+	for (k = MODULE; k <= SETITIMER; k++) {
+		int64_t drift;
+
+		atomic_store(&ticks, 0);
+		t0 = now(CLOCK_MONOTONIC);
+		arm_kind(k, MS, MS);
+		while (atomic_load(&ticks) < periods) {
+			struct timespec ts = { 0, 5 * MS };
+
+			nanosleep(&ts, NULL);
+		}
+		arm_kind(k, 0, 0);
+		/*
+		 * The tick that completed @periods was due at t0 + periods ms;
+		 * how far the last handler ran after it (native overruns are
+		 * lost, so its count can only lag).
+		 */
+		drift = (int64_t)(last_tick - t0) -
+			(int64_t)atomic_load(&ticks) * (int64_t)MS;
+		printf("BENCH drift %s periods=%d drift_ns=%lld drift_periods=%.3f\n",
+		       kind_name[k], atomic_load(&ticks), (long long)drift,
+		       drift / (double)MS);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/* ---- cpu: CPU-time lateness ---- */
+
+#define CPU_N		40
+#define CPU_VALUE	(10 * MS)
+
+static atomic_int cpu_fired;
+static volatile uint64_t fired_cpu, fired_wall;
+
+static void on_cpu(int sig)
+{
+	if (!atomic_load(&cpu_fired)) {
+		fired_cpu = now(CLOCK_THREAD_CPUTIME_ID);
+		fired_wall = now(CLOCK_MONOTONIC);
+	}
+	atomic_fetch_add(&cpu_fired, 1);
+}
+
+static int bench_cpu(void)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
+				.sigev_signo = SIGPROF };
+	static const char * const series[] = {
+		"prof_module", "prof_setitimer", "prof_timer_create",
+		"virtual_module", "virtual_setitimer", "real_setitimer_wall",
+	};
+	static uint64_t lat[CPU_N];
+	unsigned int s;
+	int i;
+
+	signal(SIGPROF, on_cpu);
+	signal(SIGVTALRM, on_cpu);
+	signal(SIGALRM, on_cpu);
+	if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &posix_timer))
+		return perror("timer_create"), 1;
+	for (s = 0; s < sizeof(series) / sizeof(series[0]); s++) {
+		/* Two warm-up samples per series, not counted, for all alike. */
+		for (i = -2; i < CPU_N; i++) {
+			struct itimerval iv = { .it_value = { 0, CPU_VALUE / 1000 } };
+			struct itimerspec its = { .it_value = { 0, CPU_VALUE } };
+			uint64_t c0, w0;
+
+			atomic_store(&cpu_fired, 0);
+			c0 = now(CLOCK_THREAD_CPUTIME_ID);
+			w0 = now(CLOCK_MONOTONIC);
+			switch (s) {
+			case 0:
+				itg_set(ITG_TIMER_PROF, CPU_VALUE, 0, 0);
+				break;
+			case 1:
+				setitimer(ITIMER_PROF, &iv, NULL);
+				break;
+			case 2:
+				timer_settime(posix_timer, 0, &its, NULL);
+				break;
+			case 3:
+				itg_set(ITG_TIMER_VIRTUAL, CPU_VALUE, 0, 0);
+				break;
+			case 4:
+				setitimer(ITIMER_VIRTUAL, &iv, NULL);
+				break;
+			default:
+				setitimer(ITIMER_REAL, &iv, NULL);
+			}
+			/*
+			 * A user-mode loop: under emulation clock_gettime() is a
+			 * system call, so look at the deadline only now and then.
+			 */
+			for (unsigned int n = 1; !atomic_load(&cpu_fired); n++)
+				if (!(n & 0xfffff) &&
+				    now(CLOCK_MONOTONIC) - w0 > 5 * SEC) {
+					printf("BENCH-ERROR cpu %s: no signal in 5 s\n",
+					       series[s]);
+					return 1;
+				}
+			if (i >= 0)
+				lat[i] = s == 5 ? fired_wall - w0 - CPU_VALUE :
+						  fired_cpu - c0 - CPU_VALUE;
+		}
+		report("cpu", series[s], lat, CPU_N, " unit=ns");
+	}
+	return 0;
+}
+
+/* ---- pingpong: context switches over a pipe ---- */
+
+#define PP_N	20000
+#define PP_REPS	5
+
+static int p2c[2], c2p[2];
+
+static void *pong(void *arg)
+{
+	char c;
+
+	while (read(p2c[0], &c, 1) == 1 && c)
+		if (write(c2p[1], &c, 1) != 1)
+			break;
+	return NULL;
+}
+
+static int bench_pingpong(const char *label, bool prof)
+{
+	uint64_t v[PP_REPS], t;
+	char c = 1, series[64];
+	pthread_t th;
+	int r, i;
+
+	if (pipe(p2c) || pipe(c2p))
+		return perror("pipe"), 1;
+	if (prof)
+		itg_set(ITG_TIMER_PROF, 1000 * SEC, 0, 0);
+	pthread_create(&th, NULL, pong, NULL);
+	for (r = 0; r < PP_REPS; r++) {
+		t = now(CLOCK_MONOTONIC);
+		for (i = 0; i < PP_N; i++)
+			if (write(p2c[1], &c, 1) != 1 || read(c2p[0], &c, 1) != 1)
+				return 1;
+		v[r] = (now(CLOCK_MONOTONIC) - t) / PP_N;
+	}
+	c = 0;
+	if (write(p2c[1], &c, 1) != 1)
+		return 1;
+	pthread_join(th, NULL);
+	snprintf(series, sizeof(series), "%s", label);
+	report("pingpong", series, v, PP_REPS, " unit=ns/roundtrip");
+	return 0;
+}
+
+/* ---- scale: cost per arm and expiry latency as groups grow ---- */
+
+static atomic_int parked;
+static atomic_bool release_all;
+
+static void *parked_thread(void *arg)
+{
+	if ((intptr_t)arg && ioctl(fd, ITG_IOC_SET_SCOPE,
+				   &(struct itg_scope){
+					.size = sizeof(struct itg_scope),
+					.scope = ITG_SCOPE_PRIVATE }))
+		perror("private");
+	atomic_fetch_add(&parked, 1);
+	while (!atomic_load(&release_all)) {
+		struct timespec ts = { 0, 50 * MS };
+
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* Arm+disarm cost and periodic expiry lateness in this thread, now. */
+static void scale_point(const char *what, int count)
+{
+	uint64_t t, arm, lat[100];
+	int i, n;
+
+	t = now(CLOCK_MONOTONIC);
+	for (i = 0; i < 2000; i++)
+		op_itg_arm();
+	arm = (now(CLOCK_MONOTONIC) - t) / 2000;
+	signal(SIGALRM, on_hit);
+	atomic_store(&nhits, 0);
+	t = now(CLOCK_MONOTONIC);
+	itg_set(ITG_TIMER_REAL, 2 * MS, 2 * MS, SIGALRM);
+	wait_hits(100, 5 * SEC);
+	itg_set(ITG_TIMER_REAL, 0, 0, 0);
+	n = atomic_load(&nhits) > 100 ? 100 : atomic_load(&nhits);
+	for (i = 0; i < n; i++) {
+		uint64_t due = t + (i + 1) * 2 * MS;
+
+		lat[i] = hits[i] > due ? hits[i] - due : 0;
+	}
+	qsort(lat, n, sizeof(lat[0]), cmp_u64);
+	printf("BENCH scale %s count=%d arm_disarm_ns=%llu expiry_p50_ns=%llu expiry_p99_ns=%llu\n",
+	       what, count, (unsigned long long)arm,
+	       (unsigned long long)(n ? lat[n / 2] : 0),
+	       (unsigned long long)(n ? lat[n * 99 / 100] : 0));
+	fflush(stdout);
+}
+
+static int bench_scale(const char *what, bool private_groups,
+		       const int *points, int npoints)
+{
+	pthread_attr_t attr;
+	static pthread_t th[10000];
+	int made = 0, p;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 32 << 10);
+	atomic_store(&release_all, false);
+	atomic_store(&parked, 0);
+	for (p = 0; p < npoints; p++) {
+		for (; made < points[p] - 1; made++)
+			if (pthread_create(&th[made], &attr, parked_thread,
+					   (void *)(intptr_t)private_groups))
+				return perror("pthread_create"), 1;
+		while (atomic_load(&parked) < made)
+			usleep(10000);
+		scale_point(what, points[p]);
+	}
+	atomic_store(&release_all, true);
+	while (made--)
+		pthread_join(th[made], NULL);
+	return 0;
+}
+
+/* ---- memory: slab bytes per group and per armed timer ---- */
+
+static long slab_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "SUnreclaim: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static atomic_int step;
+
+static void *memory_thread(void *arg)
+{
+	atomic_fetch_add(&parked, 1);
+	while (atomic_load(&step) < 1)
+		usleep(20000);
+	ioctl(fd, ITG_IOC_SET_SCOPE, &(struct itg_scope){
+		.size = sizeof(struct itg_scope), .scope = ITG_SCOPE_PRIVATE });
+	atomic_fetch_add(&parked, 1);
+	while (atomic_load(&step) < 2)
+		usleep(20000);
+	itg_set(ITG_TIMER_REAL, 1000 * SEC, 0, 0);
+	atomic_fetch_add(&parked, 1);
+	while (atomic_load(&step) < 3)
+		usleep(20000);
+	return NULL;
+}
+
+static int bench_memory(void)
+{
+	enum { N = 2000 };
+	static pthread_t th[N];
+	pthread_attr_t attr;
+	long s0, s1, s2;
+	int i;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 32 << 10);
+	for (i = 0; i < N; i++)
+		if (pthread_create(&th[i], &attr, memory_thread, NULL))
+			return perror("pthread_create"), 1;
+	while (atomic_load(&parked) < N)
+		usleep(20000);
+	sleep(1);
+	s0 = slab_kb();
+	atomic_store(&step, 1);
+	while (atomic_load(&parked) < 2 * N)
+		usleep(20000);
+	sleep(1);
+	s1 = slab_kb();
+	atomic_store(&step, 2);
+	while (atomic_load(&parked) < 3 * N)
+		usleep(20000);
+	sleep(1);
+	s2 = slab_kb();
+	atomic_store(&step, 3);
+	for (i = 0; i < N; i++)
+		pthread_join(th[i], NULL);
+	printf("BENCH memory groups n=%d bytes_per_group=%ld bytes_per_armed_timer=%ld\n",
+	       N, (s1 - s0) * 1024 / N, (s2 - s1) * 1024 / N);
+	fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const int group_points[] = { 1, 10, 100, 1000, 10000 };
+	static const int thread_points[] = { 1, 10, 100, 1000 };
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		return fprintf(stderr, "usage: itg_bench MODE (see the source)\n"), 2;
+	if (!strcmp(argv[1], "pingpong") && argc > 2 &&
+	    !strcmp(argv[2], "--nomodule"))
+		return bench_pingpong("module_not_loaded", false);
+	fd = open("/dev/" ITG_DEVICE_NAME, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return perror("open /dev/" ITG_DEVICE_NAME), 1;
+	if (!strcmp(argv[1], "ops"))
+		return bench_ops();
+	if (!strcmp(argv[1], "latency"))
+		return bench_latency();
+	if (!strcmp(argv[1], "drift"))
+		return bench_drift();
+	if (!strcmp(argv[1], "cpu"))
+		return bench_cpu();
+	if (!strcmp(argv[1], "pingpong"))
+		return argc > 2 && !strcmp(argv[2], "--prof") ?
+		       bench_pingpong("prof_armed", true) :
+		       bench_pingpong("loaded_idle", false);
+	if (!strcmp(argv[1], "scale"))
+		return bench_scale("private_groups", true, group_points, 5) ||
+		       bench_scale("shared_threads", false, thread_points, 4);
+	if (!strcmp(argv[1], "memory"))
+		return bench_memory();
+	fprintf(stderr, "itg_bench: unknown mode %s\n", argv[1]);
+	return 2;
+}
