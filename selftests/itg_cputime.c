@@ -484,7 +484,8 @@ TEST(sleeping_member_adds_nothing)
 	spin_join(s, 1);
 	TH_LOG("main sleeping 300 ms, private thread busy: shared PROF used %.3f ms",
 	       u / 1e6);
-	EXPECT_LT(u, 2 * MS);
+	/* Its own wake-ups cost the sleeper a little (more on debug). */
+	EXPECT_LT(u, (itg_slow() ? 20 : 2) * MS);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
 	close(fd);
 }
