@@ -19,8 +19,8 @@
  * seqcount (the probe runs under the runqueue lock with interrupts off).
  *
  * The probe is registered only while some group tracks (the first arm of a
- * CPU-time timer registers it, the last disarm unregisters it a little
- * later, so arm/disarm loops do not pay for it each time).  Threads that
+ * CPU-time timer registers it; cpu_probe_linger_ms after the last disarm
+ * it goes, so arm/disarm loops do not patch the kernel each time).  Threads that
  * are already running when a group starts tracking are picked up by an IPI
  * to every CPU.
  *
@@ -31,6 +31,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/math64.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -61,7 +62,16 @@ static bool itg_cpu_registered;		/* itg_cpu_lock */
 static void itg_cpu_unregister_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(itg_cpu_unregister_work, itg_cpu_unregister_fn);
 
-#define ITG_CPU_UNREGISTER_DELAY	HZ
+/*
+ * Registering and unregistering the probe patches the scheduler's text
+ * (a static call): done seldom, the probe stays this long after its last
+ * use.  Under emulation, patching while the other CPUs run __schedule()
+ * was seen to hang the guest (Documentation/testing.rst).
+ */
+static unsigned int itg_cpu_linger_ms = 10000;
+module_param_named(cpu_probe_linger_ms, itg_cpu_linger_ms, uint, 0644);
+MODULE_PARM_DESC(cpu_probe_linger_ms,
+		 "How long the scheduler probe stays after the last CPU-time timer, in ms (default 10000)");
 
 bool itg_cpu_probe_registered(void)
 {
@@ -397,7 +407,7 @@ void itg_cpu_stop(struct itg_group *grp)
 	mutex_lock(&itg_cpu_lock);
 	if (!--itg_cpu_users)
 		mod_delayed_work(system_wq, &itg_cpu_unregister_work,
-				 ITG_CPU_UNREGISTER_DELAY);
+				 msecs_to_jiffies(READ_ONCE(itg_cpu_linger_ms)));
 	mutex_unlock(&itg_cpu_lock);
 }
 
