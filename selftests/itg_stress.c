@@ -173,22 +173,6 @@ TEST(everything_at_once_while_timers_fire)
 	close(fd);
 }
 
-static long long counter(const char *name)
-{
-	char path[128];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/misc/itimer_group/%s", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%lld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 TEST(gauges_back_to_zero_afterwards)
 {
 	static const char * const gauge[] = {

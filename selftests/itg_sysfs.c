@@ -14,22 +14,6 @@
 
 #define SYSDIR "/sys/class/misc/" ITG_DEVICE_NAME
 
-static long long counter(const char *name)
-{
-	char path[256];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), SYSDIR "/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /* Wait up to 2 s for counter @name to read @want (teardown is lazy). */
 static long long settles(const char *name, long long want)
 {

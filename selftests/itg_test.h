@@ -13,6 +13,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -171,6 +173,23 @@ static inline int rec_sum(int sig, int code, uint64_t *overruns)
 			*overruns += recs[i].overrun;
 	}
 	return n;
+}
+
+/* A counter of /sys/class/misc/itimer_group/, or -1 if unreadable. */
+static inline long long counter(const char *name)
+{
+	char path[256], buf[32] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/%s/%s",
+		 ITG_DEVICE_NAME, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = '\0';
+	close(fd);
+	return buf[0] ? atoll(buf) : -1;
 }
 
 /* Count recorded signals taken by thread @tid. */
