@@ -64,9 +64,8 @@ static DECLARE_DELAYED_WORK(itg_cpu_unregister_work, itg_cpu_unregister_fn);
 
 /*
  * Registering and unregistering the probe patches the scheduler's text
- * (a static call): done seldom, the probe stays this long after its last
- * use.  Under emulation, patching while the other CPUs run __schedule()
- * was seen to hang the guest (Documentation/testing.rst).
+ * (a static call; every CPU is interrupted to sync): done seldom, the
+ * probe stays this long after its last use.
  */
 static unsigned int itg_cpu_linger_ms = 10000;
 module_param_named(cpu_probe_linger_ms, itg_cpu_linger_ms, uint, 0644);

@@ -15,7 +15,6 @@
 #include <linux/hashtable.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
-#include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -27,18 +26,19 @@
 
 static DEFINE_MUTEX(itg_lock);
 static DEFINE_HASHTABLE(itg_procs, 8);
-static struct rhashtable itg_private;
+/*
+ * Private groups by thread.  Not an rhashtable: its lookups retry while a
+ * resize moves an entry, and a lookup from an hrtimer callback or an IPI
+ * that interrupted the resize worker on the same CPU retried forever (a
+ * hard hang, seen under QEMU).  RCU hlist readers never wait for writers.
+ * 4096 buckets: two entries a chain at 10,000 private groups.
+ */
+static DEFINE_HASHTABLE(itg_private, 12);
+static DEFINE_RAW_SPINLOCK(itg_private_lock);	/* raw: the exit probe */
 static atomic_t itg_nr_private = ATOMIC_INIT(0);
 static atomic64_t itg_next_id = ATOMIC64_INIT(0);
 static struct workqueue_struct *itg_wq;
 static struct tracepoint *itg_tp_exit;
-
-static const struct rhashtable_params itg_private_params = {
-	.key_len = sizeof(struct task_struct *),
-	.key_offset = offsetof(struct itg_group, key),
-	.head_offset = offsetof(struct itg_group, node),
-	.automatic_shrinking = true,
-};
 
 static void itg_group_put(struct itg_group *grp)
 {
@@ -67,8 +67,9 @@ static bool itg_group_mark_dead(struct itg_group *grp)
 		return false;
 	if (grp->key) {
 		RCU_INIT_POINTER(grp->task, NULL);
-		rhashtable_remove_fast(&itg_private, &grp->node,
-				       itg_private_params);
+		raw_spin_lock(&itg_private_lock);
+		hash_del_rcu(&grp->pnode);
+		raw_spin_unlock(&itg_private_lock);
 		atomic_dec(&grp->proc->nr_private);
 		atomic_dec(&itg_nr_private);
 	}
@@ -312,9 +313,15 @@ void itg_proc_kill_pid(struct pid *tgid)
 	}
 }
 
+/* Any context, under RCU; bounded: it never waits for a writer. */
 static struct itg_group *itg_private_lookup(struct task_struct *tsk)
 {
-	return rhashtable_lookup(&itg_private, &tsk, itg_private_params);
+	struct itg_group *grp;
+
+	hash_for_each_possible_rcu(itg_private, grp, pnode, (unsigned long)tsk)
+		if (grp->key == tsk)
+			return grp;
+	return NULL;
 }
 
 /* @tsk's live private group, if any.  Caller holds RCU. */
@@ -510,7 +517,6 @@ void itg_groups_render(struct itg_buf *b, const struct cred *cred, bool all)
 int itg_set_scope(struct itg_proc *proc, u32 scope)
 {
 	struct itg_group *grp;
-	int ret;
 
 	lockdep_assert_held(&proc->lock);
 	grp = itg_group_of_current(proc);
@@ -532,15 +538,10 @@ int itg_set_scope(struct itg_proc *proc, u32 scope)
 	/* Counted before it is visible, so that no lookup sees it uncounted. */
 	atomic_inc(&proc->nr_private);
 	atomic_inc(&itg_nr_private);
-	ret = rhashtable_lookup_insert_fast(&itg_private, &grp->node,
-					    itg_private_params);
-	if (ret) {
-		atomic_dec(&proc->nr_private);
-		atomic_dec(&itg_nr_private);
-		set_bit(ITG_GROUP_DEAD, &grp->flags);
-		itg_group_put(grp);
-		return ret;
-	}
+	/* A thread's old private group left the hash when it died. */
+	raw_spin_lock(&itg_private_lock);
+	hash_add_rcu(itg_private, &grp->pnode, (unsigned long)current);
+	raw_spin_unlock(&itg_private_lock);
 	list_add_tail(&grp->link, &proc->groups);
 	atomic_long_inc(&itg_stats.groups[ITG_SCOPE_PRIVATE]);
 	itg_user_count_group(proc->user, 1);
@@ -594,14 +595,9 @@ int itg_groups_init(void)
 	ret = itg_cpu_init();
 	if (ret)
 		return ret;
-	ret = rhashtable_init(&itg_private, &itg_private_params);
-	if (ret)
-		return ret;
 	itg_wq = alloc_workqueue("itimer_group", WQ_UNBOUND, 0);
-	if (!itg_wq) {
-		ret = -ENOMEM;
-		goto err_ht;
-	}
+	if (!itg_wq)
+		return -ENOMEM;
 	ret = tracepoint_probe_register(itg_tp_exit, itg_probe_exit, NULL);
 	if (ret)
 		goto err_wq;
@@ -609,8 +605,6 @@ int itg_groups_init(void)
 
 err_wq:
 	destroy_workqueue(itg_wq);
-err_ht:
-	rhashtable_destroy(&itg_private);
 	return ret;
 }
 
@@ -633,6 +627,5 @@ void itg_groups_exit(void)
 	destroy_workqueue(itg_wq);
 	itg_cpu_exit();
 	itg_users_exit();
-	rhashtable_destroy(&itg_private);
 	/* kfree_rcu() callbacks do not run module code; nothing to wait. */
 }

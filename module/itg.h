@@ -6,7 +6,9 @@
  *
  *   itg_procs (hash, RCU readers)  per-process state, keyed by tgid
  *     itg_lock (mutex)             adds and removes procs
- *   itg_private (rhashtable)       thread -> its private group
+ *   itg_private (hash, RCU readers) thread -> its private group; read
+ *                                  from hardirq and scheduler context
+ *     itg_private_lock (raw spin)  adds and removes private groups
  *   itg_proc.lock (mutex)          the proc's group list, scope changes,
  *                                  every timer ioctl of the process
  *   itg_group.lock (spinlock)      the timer state of the group's three
@@ -20,7 +22,6 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
-#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -63,7 +64,7 @@ struct itg_group {
 	struct itg_proc *proc;		/* holds a reference */
 	struct task_struct *key;	/* private: itg_private key, immutable */
 	struct task_struct __rcu *task;	/* private: member, NULL once exiting */
-	struct rhash_head node;		/* itg_private */
+	struct hlist_node pnode;	/* itg_private: itg_private_lock */
 	struct list_head link;		/* proc->groups: proc->lock */
 	unsigned long flags;		/* ITG_GROUP_* bits */
 	refcount_t ref;

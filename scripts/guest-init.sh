@@ -37,7 +37,9 @@ echo "ITG-BOOTED $(uname -r)"
 if [ "$mode" = bench ]; then
 	/bin/itg-bench.sh pre || fail "a benchmark could not run"
 fi
-insmod /lib/modules/itimer_group.ko || fail "insmod failed"
+modparams=$(sed -n 's/.*itg\.modparams=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
+# shellcheck disable=SC2086 # one word per parameter
+insmod /lib/modules/itimer_group.ko $modparams || fail "insmod failed"
 [ -c /dev/itimer_group ] || fail "/dev/itimer_group missing after insmod"
 
 export ITG_KO=/lib/modules/itimer_group.ko

@@ -173,6 +173,78 @@ TEST(everything_at_once_while_timers_fire)
 	close(fd);
 }
 
+/* A private group for a moment: up to 96 of them at once, then none. */
+static void *private_briefly(void *arg)
+{
+	pthread_barrier_t *all_private = arg;
+
+	CHECK(itg_scope(fd, ITG_SCOPE_PRIVATE, NULL));
+	pthread_barrier_wait(all_private);
+	return NULL;
+}
+
+static void *private_batches(void *arg)
+{
+	pthread_barrier_t all_private;
+	pthread_t th[96];
+	int i;
+
+	while (!atomic_load(&stop)) {
+		pthread_barrier_init(&all_private, NULL, 97);
+		for (i = 0; i < 96; i++)
+			if (pthread_create(&th[i], NULL, private_briefly,
+					   &all_private))
+				break;
+		if (i < 96) {	/* out of threads: a failure, not a hang */
+			note(__LINE__);
+			atomic_store(&stop, true);
+			pthread_barrier_destroy(&all_private);
+			while (i--)
+				pthread_cancel(th[i]);
+			return NULL;
+		}
+		pthread_barrier_wait(&all_private);
+		for (i = 0; i < 96; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&all_private);
+	}
+	return NULL;
+}
+
+/*
+ * The shared group's callback asks, for each thread it may signal, whether
+ * the thread is in a private group, from hard interrupt context, while the
+ * thread -> group table grows and shrinks by the hundred.  A table whose
+ * lookups wait for a resize in progress hangs the CPU whose interrupt
+ * stopped that resize.
+ */
+TEST(private_groups_churn_under_a_fast_shared_timer)
+{
+	pthread_t th[2];
+	int i;
+
+	atomic_store(&stop, false);
+	atomic_store(&signals, 0);
+	atomic_store(&bad_errno, 0);
+	signal(SIGALRM, on_signal);
+	fd = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 100000, 100000, 0, 0, NULL));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, private_batches, NULL));
+	sleep_ns(RUN_NS);
+	atomic_store(&stop, true);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	EXPECT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	TH_LOG("%d signals taken", atomic_load(&signals));
+	EXPECT_EQ(0, atomic_load(&bad_errno))
+		TH_LOG("a call at line %d failed: %s", atomic_load(&bad_line),
+		       strerror(atomic_load(&bad_errno)));
+	EXPECT_GT(atomic_load(&signals), 100);
+	close(fd);
+}
+
 TEST(gauges_back_to_zero_afterwards)
 {
 	static const char * const gauge[] = {
