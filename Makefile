@@ -16,6 +16,8 @@
 #   T="prog ..."        make check: run only these test programs
 #   BROKEN=test|warn    make check on a deliberately broken build (must fail)
 #   ITG_KVM=1           use /dev/kvm when it works (TCG by default)
+#   ITG_MTTCG=1         multi-threaded TCG (one host thread per vCPU)
+#   ITG_MODPARAMS="p=v ..."  module parameters for the guest's insmod
 #   make fuzz [FUZZ_CALLS=N] [FUZZ_SEED=S]   the ioctl fuzzer, long mode
 #   LOG=<file>          where to keep the VM console log
 
