@@ -173,40 +173,48 @@ TEST(everything_at_once_while_timers_fire)
 	close(fd);
 }
 
+struct batch {
+	atomic_int private;	/* threads of the batch in a private group */
+	int release[2];		/* a pipe: its end of file releases them */
+};
+
 /* A private group for a moment: up to 96 of them at once, then none. */
 static void *private_briefly(void *arg)
 {
-	pthread_barrier_t *all_private = arg;
+	struct batch *b = arg;
+	char c;
 
 	CHECK(itg_scope(fd, ITG_SCOPE_PRIVATE, NULL));
-	pthread_barrier_wait(all_private);
+	atomic_fetch_add(&b->private, 1);
+	while (read(b->release[0], &c, 1) < 0 && errno == EINTR)
+		;
 	return NULL;
 }
 
 static void *private_batches(void *arg)
 {
-	pthread_barrier_t all_private;
+	struct batch b;
 	pthread_t th[96];
-	int i;
+	int i, n;
 
 	while (!atomic_load(&stop)) {
-		pthread_barrier_init(&all_private, NULL, 97);
-		for (i = 0; i < 96; i++)
-			if (pthread_create(&th[i], NULL, private_briefly,
-					   &all_private))
-				break;
-		if (i < 96) {	/* out of threads: a failure, not a hang */
+		atomic_store(&b.private, 0);
+		if (pipe(b.release)) {
 			note(__LINE__);
-			atomic_store(&stop, true);
-			pthread_barrier_destroy(&all_private);
-			while (i--)
-				pthread_cancel(th[i]);
-			return NULL;
+			break;
 		}
-		pthread_barrier_wait(&all_private);
-		for (i = 0; i < 96; i++)
+		for (n = 0; n < 96; n++)
+			if (pthread_create(&th[n], NULL, private_briefly, &b)) {
+				note(__LINE__);	/* out of threads */
+				atomic_store(&stop, true);
+				break;
+			}
+		while (atomic_load(&b.private) < n)
+			usleep(100);
+		close(b.release[1]);
+		for (i = 0; i < n; i++)
 			pthread_join(th[i], NULL);
-		pthread_barrier_destroy(&all_private);
+		close(b.release[0]);
 	}
 	return NULL;
 }
