@@ -39,12 +39,26 @@ static atomic_t itg_nr_private = ATOMIC_INIT(0);
 static atomic64_t itg_next_id = ATOMIC64_INIT(0);
 static struct workqueue_struct *itg_wq;
 static struct tracepoint *itg_tp_exit;
+/* Own caches: a group is 272 bytes, a timer 136 (kmalloc: 512, 192). */
+static struct kmem_cache *itg_group_cache;
+struct kmem_cache *itg_timer_cache;
+
+static void itg_group_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(itg_group_cache, container_of(rcu, struct itg_group, rcu));
+}
 
 static void itg_group_put(struct itg_group *grp)
 {
+	int i;
+
 	if (refcount_dec_and_test(&grp->ref)) {
+		/* Stopped at unlink; only the group is read under RCU. */
+		for (i = 0; i < ITG_NR_TIMERS; i++)
+			if (grp->timers[i])
+				kmem_cache_free(itg_timer_cache, grp->timers[i]);
 		itg_proc_put(grp->proc);
-		kfree_rcu(grp, rcu);
+		call_rcu(&grp->rcu, itg_group_free_rcu);
 	}
 }
 
@@ -90,7 +104,8 @@ static void itg_group_unlink(struct itg_group *grp)
 	itg_user_count_group(grp->proc->user, -1);
 	itg_group_mark_dead(grp);
 	for (i = 0; i < ITG_NR_TIMERS; i++)
-		itg_timer_stop(&grp->timers[i]);
+		if (grp->timers[i])
+			itg_timer_stop(grp->timers[i]);
 	itg_cpu_stop(grp);
 	/* A pending idle check holds a reference; a running one finishes. */
 	if (cancel_delayed_work(&grp->cpu_work))
@@ -138,9 +153,8 @@ static struct itg_group *itg_group_new(struct itg_proc *proc,
 				       struct task_struct *tsk)
 {
 	struct itg_group *grp;
-	int i;
 
-	grp = kzalloc(sizeof(*grp), GFP_KERNEL_ACCOUNT);
+	grp = kmem_cache_zalloc(itg_group_cache, GFP_KERNEL);
 	if (!grp)
 		return NULL;
 	grp->id = atomic64_inc_return(&itg_next_id);
@@ -153,8 +167,6 @@ static struct itg_group *itg_group_new(struct itg_proc *proc,
 	spin_lock_init(&grp->lock);
 	INIT_WORK(&grp->exit_work, itg_group_exit_work);
 	INIT_DELAYED_WORK(&grp->cpu_work, itg_group_cpu_work);
-	for (i = 0; i < ITG_NR_TIMERS; i++)
-		itg_timer_init(&grp->timers[i], grp, i);
 	return grp;
 }
 
@@ -400,7 +412,7 @@ void itg_group_info(struct itg_group *grp, struct itg_group_info *info)
 		info->nr_members = itg_shared_members(grp->proc);
 	info->armed = 0;
 	for (i = 0; i < ITG_NR_TIMERS; i++)
-		if (itg_timer_armed(&grp->timers[i]))
+		if (itg_timer_armed(grp->timers[i]))
 			info->armed |= 1U << i;
 }
 
@@ -457,7 +469,7 @@ static void itg_render_group(struct itg_buf *b, struct itg_group *grp,
 		       grp->key ? "private" : "shared");
 	itg_render_tids(b, grp);
 	for (i = 0; i < ITG_NR_TIMERS; i++) {
-		itg_timer_get(&grp->timers[i], &g, &overruns);
+		itg_group_timer_get(grp, i, &g, &overruns);
 		itg_buf_printf(b, " %llu %llu %u %llu %llu", g.value_ns,
 			       g.interval_ns, g.signo, g.expirations, overruns);
 	}
@@ -595,9 +607,20 @@ int itg_groups_init(void)
 	ret = itg_cpu_init();
 	if (ret)
 		return ret;
-	itg_wq = alloc_workqueue("itimer_group", WQ_UNBOUND, 0);
-	if (!itg_wq)
+	/* SLAB_ACCOUNT: charged to the caller's memory cgroup. */
+	itg_group_cache = KMEM_CACHE(itg_group, SLAB_ACCOUNT);
+	if (!itg_group_cache)
 		return -ENOMEM;
+	itg_timer_cache = KMEM_CACHE(itg_timer, SLAB_ACCOUNT);
+	if (!itg_timer_cache) {
+		ret = -ENOMEM;
+		goto err_group_cache;
+	}
+	itg_wq = alloc_workqueue("itimer_group", WQ_UNBOUND, 0);
+	if (!itg_wq) {
+		ret = -ENOMEM;
+		goto err_timer_cache;
+	}
 	ret = tracepoint_probe_register(itg_tp_exit, itg_probe_exit, NULL);
 	if (ret)
 		goto err_wq;
@@ -605,6 +628,10 @@ int itg_groups_init(void)
 
 err_wq:
 	destroy_workqueue(itg_wq);
+err_timer_cache:
+	kmem_cache_destroy(itg_timer_cache);
+err_group_cache:
+	kmem_cache_destroy(itg_group_cache);
 	return ret;
 }
 
@@ -627,5 +654,8 @@ void itg_groups_exit(void)
 	destroy_workqueue(itg_wq);
 	itg_cpu_exit();
 	itg_users_exit();
-	/* kfree_rcu() callbacks do not run module code; nothing to wait. */
+	/* Groups are freed by RCU callbacks of this module: wait for them. */
+	rcu_barrier();
+	kmem_cache_destroy(itg_timer_cache);
+	kmem_cache_destroy(itg_group_cache);
 }

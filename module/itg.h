@@ -28,6 +28,8 @@
 
 #include <linux/itimer_group.h>
 
+#include "compat.h"
+
 struct itg_group;
 struct itg_buf;
 struct cred;
@@ -78,7 +80,8 @@ struct itg_group {
 	atomic64_t acc_virt;		/* their user part */
 	atomic64_t virt_seen;		/* highest VIRTUAL clock read */
 	struct delayed_work cpu_work;	/* stop tracking when idle */
-	struct itg_timer timers[ITG_NR_TIMERS];
+	/* Allocated by the first set (proc->lock), freed with the group. */
+	struct itg_timer *timers[ITG_NR_TIMERS];
 };
 
 struct itg_proc {
@@ -172,13 +175,14 @@ void itg_sysfs_exit(void);
 
 /* timer.c */
 extern unsigned long itg_min_period_ns;
-void itg_timer_init(struct itg_timer *t, struct itg_group *grp, int which);
+extern struct kmem_cache *itg_timer_cache;	/* group.c */
+struct itg_timer *itg_group_timer(struct itg_group *grp, int which);
 void itg_timer_stop(struct itg_timer *t);
 int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 		  struct itg_timer_set *old);
 bool itg_group_cpu_armed(struct itg_group *grp);
-void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out,
-		   u64 *overruns);
+void itg_group_timer_get(struct itg_group *grp, int which,
+			 struct itg_timer_get *out, u64 *overruns);
 bool itg_timer_armed(struct itg_timer *t);
 
 #endif /* _ITG_H */

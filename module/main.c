@@ -66,6 +66,7 @@ static int itg_check_signo(u32 signo)
 static long itg_ioctl_set_timer(void __user *uarg)
 {
 	struct itg_timer_set req = {};
+	struct itg_timer *t;
 	struct itg_group *grp;
 	struct itg_proc *proc;
 	u32 usize;
@@ -91,7 +92,8 @@ static long itg_ioctl_set_timer(void __user *uarg)
 	if (IS_ERR(proc))
 		return PTR_ERR(proc);
 	grp = itg_group_of_current(proc);
-	ret = itg_timer_set(&grp->timers[req.which], &req, &req);
+	t = itg_group_timer(grp, req.which);
+	ret = t ? itg_timer_set(t, &req, &req) : -ENOMEM;
 	itg_proc_unlock(proc);
 	if (ret)
 		return ret;
@@ -118,7 +120,7 @@ static long itg_ioctl_get_timer(void __user *uarg)
 	if (IS_ERR(proc))
 		return PTR_ERR(proc);
 	grp = itg_group_of_current(proc);
-	itg_timer_get(&grp->timers[req.which], &req, NULL);
+	itg_group_timer_get(grp, req.which, &req, NULL);
 	itg_proc_unlock(proc);
 	return itg_copy_out(uarg, &req, sizeof(req), usize);
 }
@@ -255,7 +257,7 @@ static const struct file_operations itg_fops = {
 	.release = itg_release,
 	.unlocked_ioctl = itg_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
+	/* No .llseek: lseek() fails with ESPIPE (no_llseek is gone in 6.12). */
 };
 
 static struct miscdevice itg_misc = {

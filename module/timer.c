@@ -26,6 +26,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
+#include <linux/slab.h>
 
 #include "itg.h"
 
@@ -350,13 +351,27 @@ out:
 	return ret;
 }
 
-void itg_timer_init(struct itg_timer *t, struct itg_group *grp, int which)
+/*
+ * @grp's timer @which, allocated by the first set, so that a group costs
+ * memory for the timers it uses only.  Caller holds proc->lock.
+ */
+struct itg_timer *itg_group_timer(struct itg_group *grp, int which)
 {
+	struct itg_timer *t = grp->timers[which];
+
+	lockdep_assert_held(&grp->proc->lock);
+	if (t)
+		return t;
+	t = kmem_cache_zalloc(itg_timer_cache, GFP_KERNEL);
+	if (!t)
+		return NULL;
 	hrtimer_init(&t->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	t->hrt.function = itg_timer_fn;
 	t->grp = grp;
 	t->which = which;
 	t->signo = itg_default_signo[which];
+	WRITE_ONCE(grp->timers[which], t);
+	return t;
 }
 
 /*
@@ -388,8 +403,8 @@ static ktime_t itg_timer_now(struct itg_timer *t)
 /* Is a CPU-time timer of @grp armed?  Caller holds proc->lock. */
 bool itg_group_cpu_armed(struct itg_group *grp)
 {
-	return itg_timer_armed(&grp->timers[ITG_TIMER_VIRTUAL]) ||
-	       itg_timer_armed(&grp->timers[ITG_TIMER_PROF]);
+	return itg_timer_armed(grp->timers[ITG_TIMER_VIRTUAL]) ||
+	       itg_timer_armed(grp->timers[ITG_TIMER_PROF]);
 }
 
 /*
@@ -450,11 +465,24 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	return 0;
 }
 
-void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out,
-		   u64 *overruns)
+/* A timer never set reads as disarmed, with its default signal. */
+void itg_group_timer_get(struct itg_group *grp, int which,
+			 struct itg_timer_get *out, u64 *overruns)
 {
-	struct itg_group *grp = t->grp;
+	struct itg_timer *t = grp->timers[which];
 
+	lockdep_assert_held(&grp->proc->lock);
+	if (!t) {
+		out->value_ns = 0;
+		out->interval_ns = 0;
+		out->signo = itg_default_signo[which];
+		out->cookie = 0;
+		out->expirations = 0;
+		out->overrun = 0;
+		if (overruns)
+			*overruns = 0;
+		return;
+	}
 	spin_lock_irq(&grp->lock);
 	out->value_ns = itg_timer_remaining(t, itg_timer_now(t));
 	out->interval_ns = t->armed ? t->interval : 0;
@@ -472,5 +500,5 @@ void itg_timer_get(struct itg_timer *t, struct itg_timer_get *out,
 
 bool itg_timer_armed(struct itg_timer *t)
 {
-	return READ_ONCE(t->armed);
+	return t && READ_ONCE(t->armed);
 }
