@@ -459,21 +459,21 @@ static int bench_pingpong(const char *label, bool prof)
 /* ---- scale: cost per arm and expiry latency as groups grow ---- */
 
 static atomic_int parked;
-static atomic_bool release_all;
+static int park_pipe[2];	/* parked threads block reading it */
 
+/* Blocks (no periodic wakeups: 10,000 of those swamp an emulated CPU). */
 static void *parked_thread(void *arg)
 {
+	char c;
+
 	if ((intptr_t)arg && ioctl(fd, ITG_IOC_SET_SCOPE,
 				   &(struct itg_scope){
 					.size = sizeof(struct itg_scope),
 					.scope = ITG_SCOPE_PRIVATE }))
 		perror("private");
 	atomic_fetch_add(&parked, 1);
-	while (!atomic_load(&release_all)) {
-		struct timespec ts = { 0, 50 * MS };
-
-		nanosleep(&ts, NULL);
-	}
+	while (read(park_pipe[0], &c, 1) < 0 && errno == EINTR)
+		;
 	return NULL;
 }
 
@@ -513,7 +513,8 @@ static int bench_scale(const char *what, bool private_groups,
 
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 32 << 10);
-	atomic_store(&release_all, false);
+	if (pipe(park_pipe))
+		return perror("pipe"), 1;
 	atomic_store(&parked, 0);
 	for (p = 0; p < npoints; p++) {
 		for (; made < points[p] - 1; made++)
@@ -524,9 +525,10 @@ static int bench_scale(const char *what, bool private_groups,
 			usleep(10000);
 		scale_point(what, points[p]);
 	}
-	atomic_store(&release_all, true);
+	close(park_pipe[1]);	/* end of file: every parked thread returns */
 	while (made--)
 		pthread_join(th[made], NULL);
+	close(park_pipe[0]);
 	return 0;
 }
 

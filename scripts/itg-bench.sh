@@ -22,7 +22,14 @@ main)
 		echo "ITG-BENCH: $mode"
 		$b $mode
 	done
-	sleep 2		# the CPU-time probe goes a second after its last use
+	# "Loaded, nothing armed" means no scheduler probe either: it
+	# lingers cpu_probe_linger_ms after the CPU-time benchmarks.
+	n=0
+	while [ "$(cat /sys/class/misc/itimer_group/cpu_probe)" != 0 ]; do
+		n=$((n + 1))
+		[ $n -le 600 ] || { echo "the scheduler probe stayed"; exit 1; }
+		sleep 0.1
+	done
 	echo "ITG-BENCH: pingpong"
 	$b pingpong
 	$b pingpong --prof
