@@ -63,6 +63,21 @@ TEST(unknown_ioctl_returns_enotty)
 	close(fd);
 }
 
+TEST(read_write_and_seek_are_refused)
+{
+	int fd = itg_open(O_CLOEXEC);
+	char c = 0;
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, read(fd, &c, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, write(fd, &c, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, lseek(fd, 0, SEEK_SET));
+	EXPECT_EQ(ESPIPE, errno);
+	close(fd);
+}
+
 TEST(rmmod_refused_while_open)
 {
 	int fd;
