@@ -141,7 +141,8 @@ $(BUILD)/bench.cpio.gz: module $(BENCH_BINS) $(TOOL_BINS) FORCE
 # Exits non-zero only when a benchmark cannot run (goals are reported).
 bench: $(BUILD)/bench.cpio.gz
 	@$(TOP)/scripts/deps.sh bench
-	@ITG_VM_TIMEOUT=$${ITG_VM_TIMEOUT:-1800} $(TOP)/scripts/vm-run.sh bench \
+	@ITG_VM_TIMEOUT=$${ITG_VM_TIMEOUT:-1800} ITG_VM_MEM=$${ITG_VM_MEM:-2G} \
+		$(TOP)/scripts/vm-run.sh bench \
 		$(KIMAGE) $< $(BUILD)/vm-bench.log
 	@$(TOP)/scripts/bench-report.py $(BUILD)/vm-bench.log $(RESULTS)
 	@echo "results: $(RESULTS)/summary.md, latency.png, cpu.png, raw/"

@@ -18,6 +18,7 @@ log, out = sys.argv[1], sys.argv[2]
 os.makedirs(os.path.join(out, "raw"), exist_ok=True)
 
 bench = {}   # (benchmark, series) -> {key: value}
+scale = []   # (series, {key: value}): one per count
 raw = {}     # "benchmark.series" -> [samples]
 for line in open(log, errors="replace"):
     line = line.strip()
@@ -25,6 +26,8 @@ for line in open(log, errors="replace"):
         parts = line.split()
         fields = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
         bench[(parts[1], parts[2])] = fields
+        if parts[1] == "scale":
+            scale.append((parts[2], fields))
     elif line.startswith("RAW "):
         _, series, value = line.split()
         raw.setdefault(series, []).append(int(value))
@@ -63,6 +66,9 @@ ratio_row("arm + disarm vs POSIX", "ops", "arm_disarm_module",
           "arm_disarm_timer_settime", "p50", "(reference)", lambda x: True)
 ratio_row("get (median ns/op)", "ops", "get_module", "get_getitimer", "p50",
           "<= 1.3x getitimer", lambda x: x <= 1.3)
+# What any call costs before it does anything (to read the rows above).
+ratio_row("ioctl floor: ENOTTY on the device", "ops", "ioctl_enotty_module",
+          "syscall_getppid", "p50", "(reference)", lambda x: True)
 for shape in ("oneshot", "periodic"):
     ratio_row(f"REAL {shape} latency p99", "latency", f"{shape}_module",
               f"{shape}_setitimer", "p99", "<= 1.1x native",
@@ -71,13 +77,16 @@ for shape in ("oneshot", "periodic"):
               f"{shape}_module", f"{shape}_timer_create", "p99",
               "<= 1.1x native", lambda x: x <= 1.1)
 
-for who in ("module", "setitimer"):
-    d = get("drift", who, "drift_periods")
-    if d is None:
-        missing.append(f"drift {who}")
-        continue
-    rows.append((f"drift over 10,000 periods ({who})", f"{d:.3f} periods",
-                 "", "", "<= 1 period", "yes" if abs(d) <= 1 else "NO"))
+d, n = get("drift", "module", "drift_periods"), get("drift", "setitimer",
+                                                   "drift_periods")
+if d is None or n is None:
+    missing.append("drift")
+else:
+    # Natively, expiries that come while the signal is pending are lost:
+    # the handler's count lags, which this measure shows as drift.
+    rows.append(("drift over 10,000 periods of 1 ms", f"{d:.3f} periods",
+                 f"setitimer: {n:.3f} periods (lost expiries)", "",
+                 "<= 1 period", "yes" if abs(d) <= 1 else "NO"))
 
 for t in ("prof", "virtual"):
     ours = get("cpu", f"{t}_module", "p99")
@@ -98,15 +107,29 @@ if posix is not None and get("cpu", "prof_module", "p99") is not None:
                  f"timer_create: {posix:.0f} ns", f"{ours / posix:.2f}x",
                  "(reference)", "yes"))
 
-base = get("pingpong", "module_not_loaded", "p50")
-for label, goal, limit in (("loaded_idle", "within noise (<= 1.05x)", 1.05),
-                           ("prof_armed", "<= 1.05x", 1.05)):
-    v = get("pingpong", label, "p50")
+
+
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if v else None
+
+
+# Context switches: every repetition of every round (they alternate with
+# the module unloaded, loaded and armed), median against median.  Noise:
+# half the relative min-max spread of the runs without the module.
+nl = raw.get("pingpong.module_not_loaded", [])
+base = median(nl)
+noise = (max(nl) - min(nl)) / 2 / base if base else 0
+for label, goal, limit in (
+        ("loaded_idle", f"within noise (+-{noise * 100:.0f} %)", 1 + noise),
+        ("prof_armed", "<= 1.05x", 1.05)):
+    v = median(raw.get(f"pingpong.{label}", []))
     if v is None or base is None:
         missing.append(f"pingpong {label}")
         continue
-    rows.append((f"context switch round trip, {label}", f"{v:.0f} ns",
-                 f"not loaded: {base:.0f} ns", f"{v / base:.2f}x", goal,
+    rows.append((f"context switch round trip, {label} ({len(nl)} runs each)",
+                 f"{v:.0f} ns", f"not loaded: {base:.0f} ns",
+                 f"{v / base:.2f}x", goal,
                  "yes" if v / base <= limit else "NO"))
 
 mem = bench.get(("memory", "groups"))
@@ -118,7 +141,6 @@ if mem:
 else:
     missing.append("memory")
 
-scale = [(s, f) for (b, s), f in bench.items() if b == "scale"]
 scale_lines = []
 for what in ("private_groups", "shared_threads"):
     pts = sorted((int(f["count"]), f) for s, f in scale if s == what)
@@ -167,7 +189,8 @@ plots = {
 for png, (title, series) in plots.items():
     if not series:
         continue
-    cmds = ["set terminal png size 1000,650", f"set output '{out}/{png}'",
+    cmds = ["set terminal png size 1000,650 noenhanced",
+            f"set output '{out}/{png}'",
             f"set title '{title}'", "set xlabel 'fraction of samples'",
             "set ylabel 'microseconds'", "set logscale y", "set grid",
             "set key top left"]
