@@ -64,7 +64,8 @@ $(KSRC)/.extracted: | deps
 	@$(TOP)/scripts/ksrc.sh $(KSRC)
 
 module: deps
-	$(MAKE) -C $(KDIR) M=$(TOP) $(if $(filter warn,$(BROKEN)),ITG_BROKEN_WARN=y) modules
+	$(MODTREE)
+	$(MAKE) -C $(KDIR) M=$(MODDIR) $(if $(filter warn,$(BROKEN)),ITG_BROKEN_WARN=y) modules
 
 $(SELDIR)/%: selftests/%.c $(HDRS) $(KSRC)/.extracted
 	@mkdir -p $(dir $@)
@@ -74,6 +75,9 @@ $(SELDIR)/%: selftests/%.c $(HDRS) $(KSRC)/.extracted
 $(SELDIR)/%_32: selftests/%.c $(HDRS) $(KSRC)/.extracted
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -m32 -Wno-pointer-to-int-cast -o $@ $< -lrt
+
+include mk/install.mk mk/preload.mk
+include mk/matrix.mk
 
 # Tools: tools/<name>.c, installed in the VM's /bin.
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
@@ -94,12 +98,14 @@ $(BUILD)/tests.list: selftests/tests.list FORCE
 		'BEGIN { n = split(only, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 } \
 		/^[[:space:]]*(#|$$)/ { next } \
 		fuzz != "" && $$3 == "itg_fuzz" { $$0 = $$1 " " $$2 " " $$3 " " fuzz } \
-		n == 0 || ($$3 in want)' $< > $@
+		function prog(i) { if ($$3 != "itg-preload") return $$3; \
+			for (i = 4; i < NF && $$i ~ /=/; i++); return $$i } \
+		n == 0 || ($$3 in want) || (prog() in want)' $< > $@
 	@[ -s $@ ] || { echo "no test matches T=$(T)"; exit 1; }
 
 $(BUILD)/check$(BROKEN).cpio.gz: module selftests $(BUILD)/tests.list
 	@echo "initramfs: $(words $(TEST_BINS)) test programs"
-	@$(TOP)/scripts/mkinitramfs.sh $@ check $(TOP)/itimer_group.ko \
+	@$(TOP)/scripts/mkinitramfs.sh $@ check $(KO) \
 		$(BUILD)/tests.list $(TEST_BINS) $(TOOL_BINS)
 
 check: $(BUILD)/check$(BROKEN).cpio.gz
@@ -118,7 +124,7 @@ DEMO_BINS := $(SELDIR)/itg_demo
 
 $(BUILD)/demo.cpio.gz: module selftests
 	@echo > $(BUILD)/demo.list
-	@$(TOP)/scripts/mkinitramfs.sh $@ demo $(TOP)/itimer_group.ko \
+	@$(TOP)/scripts/mkinitramfs.sh $@ demo $(KO) \
 		$(BUILD)/demo.list $(DEMO_BINS) $(TOOL_BINS) \
 		$(TOP)/scripts/itg-demo.sh
 
@@ -135,7 +141,7 @@ $(BUILD)/bench/%: bench/%.c $(HDRS)
 
 $(BUILD)/bench.cpio.gz: module $(BENCH_BINS) $(TOOL_BINS) FORCE
 	@echo > $(BUILD)/bench.list
-	@BENCH_ONLY="$(BENCH_ONLY)" $(TOP)/scripts/mkinitramfs.sh $@ bench $(TOP)/itimer_group.ko \
+	@BENCH_ONLY="$(BENCH_ONLY)" $(TOP)/scripts/mkinitramfs.sh $@ bench $(KO) \
 		$(BUILD)/bench.list $(BENCH_BINS) $(TOP)/scripts/itg-bench.sh
 
 # Exits non-zero only when a benchmark cannot run (goals are reported).

@@ -32,6 +32,18 @@
 
 #define ITG_MIN_PERIOD_LOW	(10 * NSEC_PER_USEC)
 
+/*
+ * Not _HARD: the callbacks take spinlock_t locks and send signals, which
+ * PREEMPT_RT allows in softirq context only, where it then expires them
+ * (design.rst).  make check-debug KERNEL=6.12-rt BROKEN=rt marks them hard
+ * to prove that the RT debug lane catches it.
+ */
+#ifdef ITG_BROKEN_RT
+#define ITG_HRTIMER_MODE	HRTIMER_MODE_ABS_HARD
+#else
+#define ITG_HRTIMER_MODE	HRTIMER_MODE_ABS
+#endif
+
 unsigned long itg_min_period_ns = 100 * NSEC_PER_USEC;
 
 static int itg_min_period_set(const char *val, const struct kernel_param *kp)
@@ -365,7 +377,7 @@ struct itg_timer *itg_group_timer(struct itg_group *grp, int which)
 	t = kmem_cache_zalloc(itg_timer_cache, GFP_KERNEL);
 	if (!t)
 		return NULL;
-	hrtimer_init(&t->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	hrtimer_init(&t->hrt, CLOCK_MONOTONIC, ITG_HRTIMER_MODE);
 	t->hrt.function = itg_timer_fn;
 	t->grp = grp;
 	t->which = which;
@@ -457,7 +469,7 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 		t->next = ktime_add_safe(now, req->value_ns);
 		first = cpu ? ktime_add_ns(ktime_get(), itg_cpu_wait(t, now)) :
 			      t->next;
-		hrtimer_start(&t->hrt, first, HRTIMER_MODE_ABS);
+		hrtimer_start(&t->hrt, first, ITG_HRTIMER_MODE);
 	}
 	spin_unlock_irq(&grp->lock);
 	if (cpu && !itg_group_cpu_armed(grp))

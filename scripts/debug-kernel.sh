@@ -7,10 +7,28 @@
 # in OUTDIR keyed by the source version and this configuration: a second
 # run with both unchanged does nothing.
 #
+# ITG_KERNEL (make KERNEL=, mk/matrix.mk) picks another source: 6.12 builds
+# from linux-source-6.12 (apt's candidate: bookworm's security suite carries
+# a newer one than bookworm-backports), 6.12-rt the same with
+# PREEMPT_RT, so that lockdep and DEBUG_ATOMIC_SLEEP check the module's
+# contexts on a real-time kernel.  Each kernel has its own cache entry.
+#
 #   debug-kernel.sh OUTDIR     prints the built tree's path when done
 set -euo pipefail
 out=${1:?usage: debug-kernel.sh OUTDIR}
-tarball=/usr/src/linux-source-6.1.tar.xz
+here=$(cd "$(dirname "$0")" && pwd)
+kernel=${ITG_KERNEL:-6.1}
+case "$kernel" in
+6.1)	tag="" rt="" ;;
+6.12)	tag="6.12-" rt="" ;;
+6.12-rt) tag="6.12-rt-" rt=y ;;
+*)	echo "debug-kernel: no debug lane for $kernel (6.1, 6.12, 6.12-rt)" >&2; exit 1 ;;
+esac
+if [ -z "$tag" ]; then
+	tarball=/usr/src/linux-source-6.1.tar.xz
+else
+	tarball=$("$here/kernels.sh" source "$kernel") || exit 1
+fi
 [ -r "$tarball" ] || { echo "debug-kernel: $tarball missing (scripts/deps.sh)" >&2; exit 1; }
 
 # The debug options; the key of the cache covers them.
@@ -42,17 +60,24 @@ CONFIG_RD_GZIP=y
 CONFIG_PANIC_ON_OOPS=y
 CONFIG_DETECT_HUNG_TASK=y
 CONFIG_SOFTLOCKUP_DETECTOR=y'
+# A real-time kernel (6.12 has PREEMPT_RT in mainline; it needs EXPERT).
+[ -n "$rt" ] && fragment+=$'\nCONFIG_EXPERT=y\nCONFIG_PREEMPT_RT=y'
 
 key=$( (stat -c '%s %Y' "$tarball"; echo "$fragment") | sha256sum | cut -c1-16)
-src="$out/linux-$key"
+src="$out/linux-$tag$key"
 if [ -e "$src/.itg-built" ]; then
 	echo "$src"
 	exit 0
 fi
 
-rm -rf "$out"/linux-*
+# Older builds of this kernel go (linux-<tag><16 hex digits>), not others'.
+for old in "$out"/linux-"$tag"*; do
+	case "${old#"$out"/linux-"$tag"}" in
+	????????????????) rm -rf "$old" ;;
+	esac
+done
 mkdir -p "$src"
-echo "debug-kernel: extracting linux-source-6.1 into $src" >&2
+echo "debug-kernel: extracting $(basename "$tarball" .tar.xz) into $src" >&2
 tar -xJf "$tarball" -C "$src" --strip-components=1
 cd "$src"
 echo "debug-kernel: configuring (defconfig + kvm_guest.config + debug options)" >&2
@@ -61,7 +86,7 @@ make -s kvm_guest.config >&2
 printf '%s\n' "$fragment" > itg-debug.config
 scripts/kconfig/merge_config.sh -m .config itg-debug.config >/dev/null
 make -s olddefconfig >&2
-for opt in KASAN PROVE_LOCKING DEBUG_ATOMIC_SLEEP DEBUG_OBJECTS_TIMERS DEBUG_KMEMLEAK TRACEPOINTS; do
+for opt in KASAN PROVE_LOCKING DEBUG_ATOMIC_SLEEP DEBUG_OBJECTS_TIMERS DEBUG_KMEMLEAK TRACEPOINTS ${rt:+PREEMPT_RT}; do
 	grep -q "^CONFIG_$opt=y" .config ||
 		{ echo "debug-kernel: CONFIG_$opt did not stick" >&2; exit 1; }
 done

@@ -7,6 +7,8 @@
 #   scripts/deps.sh          everything (module, VM, selftests, lint)
 #   scripts/deps.sh debug    and what building a kernel needs (check-debug)
 #   scripts/deps.sh bench    and what the benchmark report needs
+#   scripts/deps.sh package  and dkms (make dkms-install, check-package)
+#   ITG_KERNEL=<name>        and that kernel of the matrix (scripts/kernels.sh)
 set -euo pipefail
 
 pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static
@@ -14,7 +16,13 @@ pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static
 case "${1:-}" in
 debug)	pkgs+=(bc flex bison libelf-dev libssl-dev) ;;
 bench)	pkgs+=(gnuplot-nox python3) ;;
+package) pkgs+=(dkms) ;;
 esac
+
+# make KERNEL=<name> (mk/matrix.mk): that kernel's image and headers too.
+if [ -n "${ITG_KERNEL:-}" ]; then
+	"$(dirname "$0")/kernels.sh" install "$ITG_KERNEL" || exit 1
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

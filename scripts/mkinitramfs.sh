@@ -7,7 +7,8 @@
 #     MODE      check, demo or bench
 #     KO        the module
 #     TESTLIST  lines "<uid> <kselftest|plain> <program> [args]"
-#     FILE      programs installed in /tests (/bin: itg-*.sh, itgstat)
+#     FILE      programs installed in /tests (/bin: itg-*.sh, itgstat), with
+#               the libraries of the dynamic ones
 set -euo pipefail
 out=$1 mode=$2 ko=$3 list=$4
 shift 4
@@ -34,6 +35,15 @@ for f in "$@"; do
 	itg-*.sh|itgstat) install -m 0755 "$f" "$root/bin/$(basename "$f")" ;;
 	*) install -m 0755 "$f" "$root/tests/$(basename "$f")" ;;
 	esac
+done
+# Dynamic programs and libraries (the preload library and the programs run
+# under it): the dynamic loader and the libraries ldd lists, at their paths.
+for f in "$@"; do
+	ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true
+done | sort -u | while read -r lib; do
+	[ -e "$root$lib" ] && continue
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
 done
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) |
 	gzip -1 > "$out.tmp"

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel's own timers selftest, tools/testing/selftests/timers/
+# posix_timers.c from linux-source-6.1 (built unmodified), as TAP: one
+# result per check it prints ("Check itimer virtual... [OK]"), since it
+# exits 0 whether its checks pass or not.
+#
+#   itg-posix-timers native    run it as it is
+#   itg-posix-timers preload   run it under the preload library; then its
+#                              itimers must be the module's: the module's
+#                              signals_sent counter grows by one signal per
+#                              itimer check at least
+#
+# Its checks compare CPU time with wall time, and say themselves that
+# "false negative may happen ... if other threads run on the CPU" (a busy
+# host starves the VM's CPUs): a run with a failed check is repeated, three
+# runs at most, and the last one is reported.
+here=$(dirname "$0")
+mode=${1:-native}
+counter=/sys/class/misc/itimer_group/signals_sent
+checks="itimer virtual|itimer prof|itimer real|timer_create() per thread|timer_create() per process"
+
+run_once() {
+	if [ "$mode" = preload ]; then
+		LD_PRELOAD=$here/libitg_preload.so "$here/posix_timers" 2>&1
+	else
+		"$here/posix_timers" 2>&1
+	fi
+}
+
+echo "TAP version 13"
+echo "1..7"
+first=$(cat "$counter")
+for attempt in 1 2 3; do
+	before=$(cat "$counter")
+	out=$(run_once)
+	rc=$?
+	after=$(cat "$counter")
+	echo "# run $attempt (exit status $rc):"
+	printf '%s\n' "$out" | sed 's/^/#   /'
+	printf '%s\n' "$out" | grep -qF '[FAIL]' || break
+done
+
+n=0 failed=0
+IFS='|'
+for check in $checks; do
+	n=$((n + 1))
+	if printf '%s\n' "$out" | grep -qF "Check $check... [OK]"; then
+		echo "ok $n posix_timers $mode: $check"
+	else
+		echo "not ok $n posix_timers $mode: $check"
+		failed=1
+	fi
+done
+unset IFS
+if [ $rc -eq 0 ]; then
+	echo "ok 6 posix_timers $mode: exit status 0"
+else
+	echo "not ok 6 posix_timers $mode: exit status $rc"
+	failed=1
+fi
+sent=$((after - before))
+if [ "$mode" = preload ]; then
+	[ $sent -ge 3 ] && res=ok || { res="not ok"; failed=1; }
+	echo "$res 7 posix_timers $mode: $sent module signals in the last run (at least 3: the itimers are the module's)"
+else
+	sent=$((after - first))
+	[ $sent -eq 0 ] && res=ok || { res="not ok"; failed=1; }
+	echo "$res 7 posix_timers $mode: $sent module signals (none: native itimers)"
+fi
+exit $failed
