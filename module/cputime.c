@@ -18,9 +18,11 @@
  * slot and at most two hash lookups; no allocation, no lock but the slot's
  * seqcount (the probe runs under the runqueue lock with interrupts off).
  *
- * The probe is registered only while some group tracks (the first arm of a
- * CPU-time timer registers it; cpu_probe_linger_ms after the last disarm
- * it goes, so arm/disarm loops do not patch the kernel each time).  Threads that
+ * The probe is registered at module load and unregistered at unload, never
+ * in between: registering patches __schedule() (text_poke_bp()), and QEMU's
+ * emulation was seen to crash or hang a guest patching it while the other
+ * CPU ran it, with no module loaded at all (scripts/tp-toggle-repro.sh).
+ * While no group tracks, the probe returns after two reads.  Threads that
  * are already running when a group starts tracking are picked up by an IPI
  * to every CPU.
  *
@@ -31,7 +33,6 @@
  */
 #include <linux/atomic.h>
 #include <linux/math64.h>
-#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -40,7 +41,6 @@
 #include <linux/seqlock.h>
 #include <linux/smp.h>
 #include <linux/tracepoint.h>
-#include <linux/workqueue.h>
 
 #include "itg.h"
 
@@ -56,25 +56,12 @@ struct itg_cpu_slot {
 static DEFINE_PER_CPU(struct itg_cpu_slot, itg_slots);
 
 static struct tracepoint *itg_tp_switch;
-static DEFINE_MUTEX(itg_cpu_lock);	/* probe registration */
-static unsigned int itg_cpu_users;	/* tracking groups: itg_cpu_lock */
-static bool itg_cpu_registered;		/* itg_cpu_lock */
-static void itg_cpu_unregister_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(itg_cpu_unregister_work, itg_cpu_unregister_fn);
+static atomic_t itg_cpu_users;		/* groups that track CPU time */
 
-/*
- * Registering and unregistering the probe patches the scheduler's text
- * (a static call; every CPU is interrupted to sync): done seldom, the
- * probe stays this long after its last use.
- */
-static unsigned int itg_cpu_linger_ms = 10000;
-module_param_named(cpu_probe_linger_ms, itg_cpu_linger_ms, uint, 0644);
-MODULE_PARM_DESC(cpu_probe_linger_ms,
-		 "How long the scheduler probe stays after the last CPU-time timer, in ms (default 10000)");
-
+/* Does the probe do anything: does some group track CPU time? */
 bool itg_cpu_probe_registered(void)
 {
-	return READ_ONCE(itg_cpu_registered);
+	return atomic_read(&itg_cpu_users) > 0;
 }
 
 /* The tracking group @tsk counts for, if any.  Caller holds RCU. */
@@ -183,6 +170,13 @@ static void itg_probe_switch(void *data, bool preempt,
 
 	if (slot->task == prev)
 		itg_slot_stop(slot, READ_ONCE(prev->se.sum_exec_runtime));
+	/*
+	 * No group tracks: nothing to start.  A group that starts tracking
+	 * after this read picks up what runs here with its IPI, which this
+	 * CPU takes once it has interrupts on again.
+	 */
+	if (!atomic_read(&itg_cpu_users))
+		return;
 	rcu_read_lock();
 	grp = itg_cpu_group_of(next);
 	if (grp)
@@ -243,7 +237,7 @@ void itg_cpu_resync_current(void)
 	struct itg_group *grp;
 	unsigned long flags;
 
-	if (!READ_ONCE(itg_cpu_registered))
+	if (!atomic_read(&itg_cpu_users))
 		return;
 	local_irq_save(flags);
 	slot = this_cpu_ptr(&itg_slots);
@@ -342,50 +336,24 @@ unsigned int itg_cpu_parallelism(struct itg_group *grp)
 	return min(nr, cpus);
 }
 
-static void itg_cpu_unregister_fn(struct work_struct *work)
-{
-	mutex_lock(&itg_cpu_lock);
-	if (!itg_cpu_users && itg_cpu_registered) {
-		tracepoint_probe_unregister(itg_tp_switch, itg_probe_switch,
-					    NULL);
-		tracepoint_synchronize_unregister();
-		WRITE_ONCE(itg_cpu_registered, false);
-	}
-	mutex_unlock(&itg_cpu_lock);
-}
-
 /*
  * Start counting @grp's clocks, from zero.  Task context, proc->lock held.
- * The probe is registered first, so no switch-in is missed.  The calling
+ * The user count goes up first, so no switch-in is missed.  The calling
  * thread counts from @caller_rt, its runtime when the arming began: the
- * registration and the IPIs below are CPU time of the arming, which a
- * caller measuring around its call would otherwise see as lateness.
- * Returns 1 if the clocks started now (they read 0 at @caller_rt), 0 if
- * they were running, or an error.
+ * IPIs below are CPU time of the arming, which a caller measuring around
+ * its call would otherwise see as lateness.  Returns 1 if the clocks
+ * started now (they read 0 at @caller_rt), 0 if they were running.
  */
 int itg_cpu_start(struct itg_group *grp, u64 caller_rt)
 {
 	struct itg_cpu_start_arg arg = {
 		.grp = grp, .caller = current, .caller_rt = caller_rt,
 	};
-	int ret = 0;
 
 	lockdep_assert_held(&grp->proc->lock);
 	if (grp->cpu_tracking)
 		return 0;
-	mutex_lock(&itg_cpu_lock);
-	if (!itg_cpu_registered) {
-		ret = tracepoint_probe_register(itg_tp_switch,
-						itg_probe_switch, NULL);
-		if (!ret)
-			WRITE_ONCE(itg_cpu_registered, true);
-	}
-	if (!ret)
-		itg_cpu_users++;
-	mutex_unlock(&itg_cpu_lock);
-	if (ret)
-		return ret;
-
+	atomic_inc(&itg_cpu_users);
 	atomic64_set(&grp->acc_prof, 0);
 	atomic64_set(&grp->acc_virt, 0);
 	atomic64_set(&grp->virt_seen, 0);
@@ -402,12 +370,9 @@ void itg_cpu_stop(struct itg_group *grp)
 	if (!grp->cpu_tracking)
 		return;
 	WRITE_ONCE(grp->cpu_tracking, false);
+	/* No slot points to @grp after this; then the count goes down. */
 	on_each_cpu(itg_cpu_ipi_stop, grp, 1);
-	mutex_lock(&itg_cpu_lock);
-	if (!--itg_cpu_users)
-		mod_delayed_work(system_wq, &itg_cpu_unregister_work,
-				 msecs_to_jiffies(READ_ONCE(itg_cpu_linger_ms)));
-	mutex_unlock(&itg_cpu_lock);
+	atomic_dec(&itg_cpu_users);
 }
 
 static void itg_find_switch(struct tracepoint *tp, void *priv)
@@ -427,12 +392,12 @@ int itg_cpu_init(void)
 		pr_err("tracepoint sched_switch not found\n");
 		return -ENOENT;
 	}
-	return 0;
+	return tracepoint_probe_register(itg_tp_switch, itg_probe_switch, NULL);
 }
 
-/* Every group stopped tracking before: only the lazy unregister is left. */
+/* Every group stopped tracking before. */
 void itg_cpu_exit(void)
 {
-	cancel_delayed_work_sync(&itg_cpu_unregister_work);
-	itg_cpu_unregister_fn(NULL);
+	tracepoint_probe_unregister(itg_tp_switch, itg_probe_switch, NULL);
+	tracepoint_synchronize_unregister();
 }

@@ -604,9 +604,6 @@ int itg_groups_init(void)
 		pr_err("tracepoint sched_process_exit not found\n");
 		return -ENOENT;
 	}
-	ret = itg_cpu_init();
-	if (ret)
-		return ret;
 	/* SLAB_ACCOUNT: charged to the caller's memory cgroup. */
 	itg_group_cache = KMEM_CACHE(itg_group, SLAB_ACCOUNT);
 	if (!itg_group_cache)
@@ -621,11 +618,17 @@ int itg_groups_init(void)
 		ret = -ENOMEM;
 		goto err_timer_cache;
 	}
-	ret = tracepoint_probe_register(itg_tp_exit, itg_probe_exit, NULL);
+	/* The sched_switch probe: registered now, not at run time. */
+	ret = itg_cpu_init();
 	if (ret)
 		goto err_wq;
+	ret = tracepoint_probe_register(itg_tp_exit, itg_probe_exit, NULL);
+	if (ret)
+		goto err_cpu;
 	return 0;
 
+err_cpu:
+	itg_cpu_exit();
 err_wq:
 	destroy_workqueue(itg_wq);
 err_timer_cache:

@@ -7,8 +7,9 @@ set -e
 b=/tests/itg_bench
 ko=${ITG_KO:-/lib/modules/itimer_group.ko}
 
-# Until the scheduler probe is gone (it lingers cpu_probe_linger_ms after
-# the last CPU-time timer): "loaded, nothing armed" means no probe either.
+# Until the scheduler probe is inactive (a CPU-time timer that expired
+# stops its group's tracking a little later): "loaded, nothing armed"
+# means an idle probe.
 probe_gone() {
 	n=0
 	while [ "$(cat /sys/class/misc/itimer_group/cpu_probe)" != 0 ]; do

@@ -495,27 +495,16 @@ TEST(sleeping_member_adds_nothing)
 	close(fd);
 }
 
-static void set_linger(const char *ms)
-{
-	int fd = open("/sys/module/itimer_group/parameters/cpu_probe_linger_ms",
-		      O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, ms, strlen(ms)) < 0)
-			perror("cpu_probe_linger_ms");
-		close(fd);
-	}
-}
-
-TEST(probe_registered_only_while_a_cpu_timer_is_armed)
+/*
+ * The scheduler probe stays registered while the module is loaded (patching
+ * __schedule() at run time is what crashed emulated guests); cpu_probe
+ * tells whether it does anything, i.e. whether some group tracks CPU time.
+ */
+TEST(probe_active_only_while_a_cpu_timer_is_armed)
 {
 	int fd = itg_open(O_CLOEXEC);
 
 	ASSERT_LE(0, fd);
-	if (geteuid())
-		SKIP(return, "needs root to shorten cpu_probe_linger_ms");
-	/* The probe goes 10 s after its last use by default: shorten it. */
-	set_linger("200");
 	ASSERT_EQ(0, probe_settles(0));
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, SEC, 0, 0, 0, NULL));
 	EXPECT_EQ(0, probe_registered());
@@ -536,7 +525,6 @@ TEST(probe_registered_only_while_a_cpu_timer_is_armed)
 	EXPECT_EQ(1, probe_registered());
 	close(fd);
 	EXPECT_EQ(0, probe_settles(0));
-	set_linger("10000");
 	signal(SIGPROF, SIG_DFL);
 }
 
