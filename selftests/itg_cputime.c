@@ -208,8 +208,9 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	p = used(fd, ITG_TIMER_PROF) - p0;
 	TH_LOG("sleep 300 ms: VIRTUAL %.3f ms, PROF %.3f ms", v / 1e6,
 	       p / 1e6);
+	/* The ioctls' own system time: IPIs cost more under RT and TCG. */
 	EXPECT_LT(v, 2 * MS);
-	EXPECT_LT(p, 2 * MS);
+	EXPECT_LT(p, (itg_rt() ? 5 : 2) * MS);
 
 	/* A user loop: both move with the thread's CPU clock. */
 	v0 = used(fd, ITG_TIMER_VIRTUAL);
@@ -465,8 +466,13 @@ TEST(to_runner_lands_signals_on_the_busiest_thread)
 	       busy, n, rec_tid(s[1].tid), rec_tid(s[2].tid),
 	       rec_tid(s[3].tid), rec_tid(itg_gettid()));
 	EXPECT_GE(n, 20);
-	/* Most signals, and more than any other thread. */
-	EXPECT_GT(busy * 2, n);
+	/*
+	 * Most signals, and more than any other thread.  On PREEMPT_RT the
+	 * callback is a thread that has just preempted a runner, often the
+	 * busy one, so only "more than any other" holds (userspace-api.rst).
+	 */
+	if (!itg_rt())
+		EXPECT_GT(busy * 2, n);
 	for (int i = 1; i < 4; i++)
 		EXPECT_GT(busy, rec_tid(s[i].tid));
 	EXPECT_EQ(0, rec_tid(itg_gettid()));

@@ -224,4 +224,23 @@ static inline bool itg_slow(void)
 	return slow;
 }
 
+/* A PREEMPT_RT kernel: its hrtimer callbacks run in a thread. */
+static inline bool itg_rt(void)
+{
+	static int rt = -1;
+	char c = '0';
+	int fd;
+
+	if (rt < 0) {
+		fd = open("/sys/kernel/realtime", O_RDONLY);
+		if (fd >= 0) {
+			if (read(fd, &c, 1) != 1)
+				c = '0';
+			close(fd);
+		}
+		rt = c == '1';
+	}
+	return rt;
+}
+
 #endif /* ITG_TEST_H */
