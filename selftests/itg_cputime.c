@@ -475,7 +475,15 @@ TEST(to_runner_lands_signals_on_the_busiest_thread)
 		EXPECT_GT(busy * 2, n);
 	for (int i = 1; i < 4; i++)
 		EXPECT_GT(busy, rec_tid(s[i].tid));
-	EXPECT_EQ(0, rec_tid(itg_gettid()));
+	/*
+	 * The sleeping main thread is the last runner only in moments when
+	 * no spinner is on a CPU: never here, but now and then on the debug
+	 * kernel, whose own work keeps preempting them (3 of 291 seen).
+	 */
+	if (itg_slow())
+		EXPECT_LE(rec_tid(itg_gettid()) * 20, n);
+	else
+		EXPECT_EQ(0, rec_tid(itg_gettid()));
 	close(fd);
 	signal(SIGPROF, SIG_DFL);
 }
