@@ -480,10 +480,11 @@ TEST(to_runner_lands_signals_on_the_busiest_thread)
 	 * no spinner is on a CPU: never here, but now and then on the debug
 	 * kernel, whose own work keeps preempting them (3 of 291 seen).
 	 */
-	if (itg_slow())
+	if (itg_slow()) {
 		EXPECT_LE(rec_tid(itg_gettid()) * 20, n);
-	else
+	} else {
 		EXPECT_EQ(0, rec_tid(itg_gettid()));
+	}
 	close(fd);
 	signal(SIGPROF, SIG_DFL);
 }
