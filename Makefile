@@ -55,8 +55,12 @@ MOD_SRCS := $(wildcard module/*.c module/*.h) Kbuild
 
 all: module tools
 
+# The comment block at the head of this file and of each mk/*.mk.
 help:
-	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
+	@for f in Makefile mk/*.mk; do \
+		echo "== $$f"; \
+		sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' $$f; \
+	done
 
 deps:
 	@$(TOP)/scripts/deps.sh
