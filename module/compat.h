@@ -25,6 +25,15 @@
  *     with preemption disabled by the tracepoint;
  *   - tracepoints are found with for_each_kernel_tracepoint().
  *
+ * A configuration difference, not a version one: with
+ * CONFIG_IRQ_TIME_ACCOUNTING or CONFIG_PARAVIRT_TIME_ACCOUNTING the
+ * runqueue's task clock, the clock of exec_start, is sched_clock_cpu() less
+ * all the interrupt and steal time accounted on that CPU since boot, so
+ * sched_clock_cpu() - exec_start is not the running slice: it adds that
+ * whole sum, and a CPU-time timer would fire early.  There a running
+ * thread's time is read as the scheduler last updated it (up to a tick
+ * late, never early).  None of Debian's kernels sets either option.
+ *
  * To come: hrtimer_init() is deprecated for hrtimer_setup() from 6.13 and
  * gone in 6.15; a kernel that new needs a wrapper here.
  */
@@ -35,6 +44,13 @@
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
 #error "itimer_group needs Linux 6.1 or later"
+#endif
+
+#if defined(CONFIG_IRQ_TIME_ACCOUNTING) || \
+	defined(CONFIG_PARAVIRT_TIME_ACCOUNTING)
+#define ITG_RUNNING_SLICE	0
+#else
+#define ITG_RUNNING_SLICE	1
 #endif
 
 #endif /* _ITG_COMPAT_H */

@@ -111,7 +111,8 @@ static u64 itg_task_runtime(struct task_struct *tsk)
 {
 	u64 sum, start, now;
 
-	if (!READ_ONCE(tsk->on_cpu))
+	/* Without the slice when the task clock is not sched_clock_cpu(). */
+	if (!ITG_RUNNING_SLICE || !READ_ONCE(tsk->on_cpu))
 		return READ_ONCE(tsk->se.sum_exec_runtime);
 	start = READ_ONCE(tsk->se.exec_start);
 	smp_rmb();	/* update_curr() sets exec_start, then the sum */

@@ -191,7 +191,7 @@ static uint64_t thread_utime(void)
 
 TEST(virtual_counts_user_time_prof_counts_all)
 {
-	uint64_t v0, p0, c0, u0, v, p, c, u;
+	uint64_t v0, p0, c0, u0, b0, v, p, c, u, b;
 	int fd = itg_open(O_CLOEXEC);
 
 	if (itg_slow())
@@ -213,6 +213,7 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	EXPECT_LT(p, (itg_rt() ? 5 : 2) * MS);
 
 	/* A user loop: both move with the thread's CPU clock. */
+	b0 = thread_cpu();
 	v0 = used(fd, ITG_TIMER_VIRTUAL);
 	p0 = used(fd, ITG_TIMER_PROF);
 	u0 = thread_utime();
@@ -226,14 +227,19 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	u = thread_utime() - u0;
 	v = used(fd, ITG_TIMER_VIRTUAL) - v0;
 	p = used(fd, ITG_TIMER_PROF) - p0;
-	TH_LOG("user loop %.3f ms CPU (%.3f ms user by rusage): VIRTUAL %.3f ms, PROF %.3f ms",
-	       c / 1e6, u / 1e6, v / 1e6, p / 1e6);
+	b = thread_cpu() - b0;
+	TH_LOG("user loop %.3f ms CPU (%.3f user, %.3f around): VIRTUAL %.3f ms, PROF %.3f ms",
+	       c / 1e6, u / 1e6, b / 1e6, v / 1e6, p / 1e6);
 	/*
-	 * Under round-robin TCG one reading ran 6 ms ahead of the thread's
-	 * clock (not understood yet; the expiry tests never fired early):
-	 * a few ticks of slack here, the accuracy bounds are elsewhere.
+	 * PROF was read between an inner (c) and an outer (b) pair of
+	 * readings of the clock of this thread, its group's only member:
+	 * never ahead of the outer pair, with no slack.  (The inner pair
+	 * alone once looked 6 ms short of PROF: round-robin TCG can stall a
+	 * vCPU for milliseconds between two instructions, and every guest
+	 * clock counts that as CPU time of the thread on it.)  It may lag a
+	 * slice that ends while it is read.
 	 */
-	EXPECT_LE(p, c + 10 * MS);
+	EXPECT_LE(p, b);
 	EXPECT_GE(p + 2 * MS, c);
 	/*
 	 * The user share is tick-sampled, like the kernel's own utime: VIRTUAL
@@ -376,14 +382,16 @@ TEST(shared_prof_expires_after_the_sum_of_members_time)
 	close(fd);
 }
 
-TEST(private_prof_counts_only_its_thread)
+/*
+ * One sample: a private 200 ms PROF timer on one of three spinners (two
+ * stay shared).  Its thread's CPU time at the signal, or 0 on a failure.
+ */
+static uint64_t private_sample(struct __test_metadata *_metadata, int fd)
 {
 	struct spinner s[3] = { { .go_private = true,
 				  .private_prof = 200 * MS } };
-	int fd = itg_open(O_CLOEXEC);
 	uint64_t c0, mine;
 
-	ASSERT_LE(0, fd);
 	rec_reset();
 	install(SIGPROF);
 	fired = 0;
@@ -395,13 +403,34 @@ TEST(private_prof_counts_only_its_thread)
 	mine = s[0].cpu_at_fire - s[0].cpu_at_arm;
 	TH_LOG("private 200 ms PROF: its thread used %.3f ms, the process %.3f ms",
 	       mine / 1e6, (fired_process_cpu - c0) / 1e6);
+	/* Never early, on any sample. */
 	EXPECT_GE(mine, 200 * MS);
-	EXPECT_LE(mine, 200 * MS + 4 * ONESHOT_LATE_NS);
 	/* The two shared spinners ran meanwhile and did not count. */
 	EXPECT_GE(fired_process_cpu - c0, 300 * MS);
 	EXPECT_EQ(rec_count(), rec_tid(s[0].tid));
-	close(fd);
 	signal(SIGPROF, SIG_DFL);
+	return _metadata->passed ? mine : 0;
+}
+
+TEST(private_prof_counts_only_its_thread)
+{
+	int fd = itg_open(O_CLOEXEC), try;
+	uint64_t mine = 0;
+
+	ASSERT_LE(0, fd);
+	/*
+	 * Up to three samples, as above: with three spinners on two vCPUs,
+	 * round-robin TCG once stalled the thread's vCPU 25 ms past its
+	 * expiry (guest clocks count a stalled vCPU's time as CPU time).
+	 */
+	for (try = 0; try < 3; try++) {
+		mine = private_sample(_metadata, fd);
+		ASSERT_NE(0, mine);
+		if (mine <= 200 * MS + 4 * ONESHOT_LATE_NS)
+			break;
+	}
+	EXPECT_LE(mine, 200 * MS + 4 * ONESHOT_LATE_NS);
+	close(fd);
 }
 
 TEST(periodic_1ms_prof_on_4_threads_overruns_match_cpu_time)
