@@ -395,7 +395,11 @@ static uint64_t private_sample(struct __test_metadata *_metadata, int fd)
 	rec_reset();
 	install(SIGPROF);
 	fired = 0;
-	c0 = process_cpu();
+	/*
+	 * exact_cpu() sums this thread's clock and the new spinners' (not
+	 * the process clock, which also holds an earlier sample's threads).
+	 */
+	c0 = thread_cpu();
 	spin_start(_metadata, s, 3, fd);
 	while (!s[0].cpu_at_fire)
 		usleep(1000);
