@@ -163,7 +163,8 @@ bench: $(BUILD)/bench.cpio.gz
 	@ITG_VM_TIMEOUT=$${ITG_VM_TIMEOUT:-1800} ITG_VM_MEM=$${ITG_VM_MEM:-2G} \
 		$(TOP)/scripts/vm-run.sh bench \
 		$(KIMAGE) $< $(BUILD)/vm-bench.log
-	@$(TOP)/scripts/bench-report.py $(BUILD)/vm-bench.log $(RESULTS)
+	@BENCH_ONLY="$(BENCH_ONLY)" $(TOP)/scripts/bench-report.py \
+		$(BUILD)/vm-bench.log $(RESULTS)
 	@echo "results: $(RESULTS)/summary.md, latency.png, cpu.png, raw/"
 
 FUZZ_CALLS ?= 1000000
