@@ -43,20 +43,24 @@ static struct tracepoint *itg_tp_exit;
 static struct kmem_cache *itg_group_cache;
 struct kmem_cache *itg_timer_cache;
 
+/*
+ * The group and its timers (stopped at unlink) after a grace period: the
+ * probes and ITG_IOC_GET_TIMER read them under RCU alone.
+ */
 static void itg_group_free_rcu(struct rcu_head *rcu)
 {
-	kmem_cache_free(itg_group_cache, container_of(rcu, struct itg_group, rcu));
+	struct itg_group *grp = container_of(rcu, struct itg_group, rcu);
+	int i;
+
+	for (i = 0; i < ITG_NR_TIMERS; i++)
+		if (grp->timers[i])
+			kmem_cache_free(itg_timer_cache, grp->timers[i]);
+	kmem_cache_free(itg_group_cache, grp);
 }
 
 static void itg_group_put(struct itg_group *grp)
 {
-	int i;
-
 	if (refcount_dec_and_test(&grp->ref)) {
-		/* Stopped at unlink; only the group is read under RCU. */
-		for (i = 0; i < ITG_NR_TIMERS; i++)
-			if (grp->timers[i])
-				kmem_cache_free(itg_timer_cache, grp->timers[i]);
 		itg_proc_put(grp->proc);
 		call_rcu(&grp->rcu, itg_group_free_rcu);
 	}
@@ -376,6 +380,30 @@ struct itg_group *itg_group_of_current(struct itg_proc *proc)
 	    !test_bit(ITG_GROUP_DEAD, &grp->flags))
 		return grp;
 	return proc->shared;
+}
+
+/*
+ * The calling thread's group without proc->lock, for a read: NULL when
+ * the process has no state yet or is losing it, and the caller takes the
+ * locked path.  Caller holds RCU, which keeps the group and its timers
+ * readable; a group unlinked meanwhile (by the death of the process: only
+ * this thread moves itself between groups) reads as it was at that moment.
+ */
+struct itg_group *itg_group_of_current_rcu(void)
+{
+	struct itg_proc *proc = itg_proc_lookup(task_tgid(current));
+	struct itg_group *grp = NULL;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "itg_group_of_current_rcu");
+	if (!proc || READ_ONCE(proc->dead))
+		return NULL;
+	if (atomic_read(&proc->nr_private))
+		grp = itg_private_lookup(current);
+	if (!grp || grp->proc != proc || test_bit(ITG_GROUP_DEAD, &grp->flags))
+		grp = READ_ONCE(proc->shared);
+	if (!grp || test_bit(ITG_GROUP_DEAD, &grp->flags))
+		return NULL;
+	return grp;
 }
 
 /*

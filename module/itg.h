@@ -107,6 +107,7 @@ void itg_proc_unlock(struct itg_proc *proc);
 void itg_proc_put(struct itg_proc *proc);
 void itg_proc_kill_pid(struct pid *tgid);
 struct itg_group *itg_group_of_current(struct itg_proc *proc);
+struct itg_group *itg_group_of_current_rcu(void);
 bool itg_task_is_private(struct itg_proc *proc, struct task_struct *tsk);
 struct itg_group *itg_private_group(struct task_struct *tsk);
 struct itg_proc *itg_proc_lookup(struct pid *tgid);

@@ -116,6 +116,15 @@ static long itg_ioctl_get_timer(void __user *uarg)
 	    !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)))
 		return -EINVAL;
 
+	/* A read: no process mutex, no reference, when the state exists. */
+	rcu_read_lock();
+	grp = itg_group_of_current_rcu();
+	if (grp)
+		itg_group_timer_get(grp, req.which, &req, NULL);
+	rcu_read_unlock();
+	if (grp)
+		return itg_copy_out(uarg, &req, sizeof(req), usize);
+
 	proc = itg_proc_lock_current();
 	if (IS_ERR(proc))
 		return PTR_ERR(proc);

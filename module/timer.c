@@ -382,7 +382,8 @@ struct itg_timer *itg_group_timer(struct itg_group *grp, int which)
 	t->grp = grp;
 	t->which = which;
 	t->signo = itg_default_signo[which];
-	WRITE_ONCE(grp->timers[which], t);
+	/* Initialised before it is seen: itg_group_timer_get() reads it locklessly. */
+	smp_store_release(&grp->timers[which], t);
 	return t;
 }
 
@@ -477,13 +478,21 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	return 0;
 }
 
-/* A timer never set reads as disarmed, with its default signal. */
+/*
+ * A timer never set reads as disarmed, with its default signal.  Under
+ * proc->lock or RCU (itg_group_of_current_rcu()): the values are read
+ * under the group's lock, which every change of them holds.
+ */
 void itg_group_timer_get(struct itg_group *grp, int which,
 			 struct itg_timer_get *out, u64 *overruns)
 {
-	struct itg_timer *t = grp->timers[which];
+	struct itg_timer *t;
 
-	lockdep_assert_held(&grp->proc->lock);
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held() &&
+			 !lockdep_is_held(&grp->proc->lock),
+			 "a timer read without RCU or proc->lock");
+	/* Pairs with the release in itg_group_timer(): an initialised timer. */
+	t = smp_load_acquire(&grp->timers[which]);
 	if (!t) {
 		out->value_ns = 0;
 		out->interval_ns = 0;

@@ -89,6 +89,21 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* In a child: read a timer until the fd is closed under it. */
+static void *reader(void *arg)
+{
+	int fd2 = (intptr_t)arg;
+	struct itg_timer_get g;
+
+	/* Half the time from a private group, half from the shared one. */
+	if (getpid() & 1)
+		itg_scope(fd2, ITG_SCOPE_PRIVATE, NULL);
+	while (!itg_get(fd2, ITG_TIMER_REAL, &g) ||
+	       !itg_get(fd2, ITG_TIMER_PROF, &g))
+		;
+	return NULL;
+}
+
 /* Processes with timers armed that exit, exec or are killed. */
 static void *process_churn(void *arg)
 {
@@ -109,7 +124,7 @@ static void *process_churn(void *arg)
 			    itg_set(fd2, ITG_TIMER_PROF, 50000, 50000, SIGUSR2,
 				    0, NULL))
 				_exit(1);
-			switch (n % 4) {
+			switch (n % 5) {
 			case 0:
 				_exit(0);
 			case 1:
@@ -119,12 +134,24 @@ static void *process_churn(void *arg)
 			case 2:
 				close(fd2);	/* the close races the callbacks */
 				_exit(0);
+			case 3: {
+				pthread_t th;
+
+				/* The last close races lockless reads. */
+				if (pthread_create(&th, NULL, reader,
+						   (void *)(intptr_t)fd2))
+					_exit(1);
+				usleep(500);
+				close(fd2);
+				pthread_join(th, NULL);
+				_exit(0);
+			}
 			default:
 				for (;;)
 					;	/* until SIGKILL */
 			}
 		}
-		if (n++ % 4 == 3) {
+		if (n++ % 5 == 4) {
 			usleep(2000);
 			kill(pid, SIGKILL);
 		}
