@@ -352,15 +352,22 @@ struct itg_group *itg_private_group(struct task_struct *tsk)
 }
 
 /* Is @tsk, a thread of @proc, in a private group?  Caller holds RCU. */
-bool itg_task_is_private(struct itg_proc *proc, struct task_struct *tsk)
+/* @tsk's live private group in @proc, if any.  Caller holds RCU. */
+static struct itg_group *itg_private_of(struct itg_proc *proc,
+					struct task_struct *tsk)
 {
 	struct itg_group *grp;
 
 	if (!atomic_read(&proc->nr_private))
-		return false;
+		return NULL;
 	grp = itg_private_lookup(tsk);
 	return grp && grp->proc == proc &&
-	       !test_bit(ITG_GROUP_DEAD, &grp->flags);
+	       !test_bit(ITG_GROUP_DEAD, &grp->flags) ? grp : NULL;
+}
+
+bool itg_task_is_private(struct itg_proc *proc, struct task_struct *tsk)
+{
+	return itg_private_of(proc, tsk);
 }
 
 /*
@@ -374,12 +381,9 @@ struct itg_group *itg_group_of_current(struct itg_proc *proc)
 
 	lockdep_assert_held(&proc->lock);
 	rcu_read_lock();
-	grp = itg_private_lookup(current);
+	grp = itg_private_of(proc, current);
 	rcu_read_unlock();
-	if (grp && grp->proc == proc && !list_empty(&grp->link) &&
-	    !test_bit(ITG_GROUP_DEAD, &grp->flags))
-		return grp;
-	return proc->shared;
+	return grp && !list_empty(&grp->link) ? grp : proc->shared;
 }
 
 /*
@@ -392,15 +396,12 @@ struct itg_group *itg_group_of_current(struct itg_proc *proc)
 struct itg_group *itg_group_of_current_rcu(void)
 {
 	struct itg_proc *proc = itg_proc_lookup(task_tgid(current));
-	struct itg_group *grp = NULL;
+	struct itg_group *grp;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "itg_group_of_current_rcu");
 	if (!proc || READ_ONCE(proc->dead))
 		return NULL;
-	if (atomic_read(&proc->nr_private))
-		grp = itg_private_lookup(current);
-	if (!grp || grp->proc != proc || test_bit(ITG_GROUP_DEAD, &grp->flags))
-		grp = READ_ONCE(proc->shared);
+	grp = itg_private_of(proc, current) ?: READ_ONCE(proc->shared);
 	if (!grp || test_bit(ITG_GROUP_DEAD, &grp->flags))
 		return NULL;
 	return grp;

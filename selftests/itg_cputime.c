@@ -709,7 +709,6 @@ static int exec_child(int fd)
 
 TEST(exec_keeps_cpu_timers_when_fd_survives)
 {
-	int status;
 	pid_t pid;
 
 	pid = fork();
@@ -727,9 +726,7 @@ TEST(exec_keeps_cpu_timers_when_fd_survives)
 		      NULL);
 		_exit(99);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, itg_wait_child(pid));
 }
 
 int main(int argc, char **argv)

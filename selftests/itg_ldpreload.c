@@ -281,7 +281,7 @@ static void reexec(int unused, ...)
 static int run(char *err, size_t len, ...)
 {
 	char *argv[2];
-	int p[2], status;
+	int p[2];
 	ssize_t n, got = 0;
 	va_list ap;
 	pid_t pid;
@@ -305,9 +305,7 @@ static int run(char *err, size_t len, ...)
 		got += n;
 	err[got > 0 ? got : 0] = '\0';
 	close(p[0]);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	return itg_wait_child(pid);
 }
 
 static int lines(const char *s)
@@ -397,7 +395,6 @@ TEST(descriptor_is_high_and_kept_across_exec)
 TEST(exec_takes_over_the_descriptor)
 {
 	struct itimerval v = itv(5 * SEC, 0);
-	int status;
 	pid_t pid;
 
 	if (!preloaded())
@@ -410,9 +407,7 @@ TEST(exec_takes_over_the_descriptor)
 		reexec(0, "ITG_LDP_MODE=adopt", NULL);
 		_exit(98);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, itg_wait_child(pid));
 }
 
 /* posix_spawn() with this program's environment plus one variable. */
@@ -434,7 +429,6 @@ static int spawn_with(pid_t *pid, int unused, ...)
 TEST(spawned_child_drops_the_parents_descriptor)
 {
 	struct itimerval v = itv(5 * SEC, 0);
-	int status;
 	pid_t pid;
 
 	if (!preloaded())
@@ -442,16 +436,13 @@ TEST(spawned_child_drops_the_parents_descriptor)
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &v, NULL));
 	ASSERT_EQ(1, dev_fds().owned);
 	ASSERT_EQ(0, spawn_with(&pid, 0, "ITG_LDP_MODE=spawned", NULL));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, itg_wait_child(pid));
 	EXPECT_GT(get_value(ITIMER_REAL), 4 * SEC);
 }
 
 TEST(fork_child_opens_its_own_descriptor)
 {
 	struct itimerval v = itv(5 * SEC, 0);
-	int status;
 	pid_t pid;
 
 	if (!preloaded())
@@ -477,9 +468,7 @@ TEST(fork_child_opens_its_own_descriptor)
 			_exit(3);
 		_exit(0);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, itg_wait_child(pid));
 	EXPECT_GT(get_value(ITIMER_REAL), 4 * SEC);
 }
 
@@ -525,7 +514,6 @@ TEST(calls_from_signal_handlers)
 {
 	struct itimerval v = itv(2 * MS, 0), o;
 	uint64_t end;
-	int status;
 	pid_t pid;
 
 	if (!preloaded())
@@ -550,9 +538,7 @@ TEST(calls_from_signal_handlers)
 			usleep(100);
 		_exit(atomic_load(&handled) == 50 && dev_fds().owned == 1 ? 0 : 1);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, itg_wait_child(pid));
 }
 
 TEST_HARNESS_MAIN

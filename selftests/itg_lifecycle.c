@@ -16,17 +16,6 @@
 /* Exit codes of an exec'd child. */
 enum { CHILD_OK, CHILD_GET, CHILD_ARMED, CHILD_SIGNAL, CHILD_FD, CHILD_OPEN };
 
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 100 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
 static void *private_ticker(void *arg)
 {
 	int fd = *(int *)arg;
@@ -108,7 +97,7 @@ TEST(process_exit_stops_timers)
 			/* exit_group() from a thread, timers armed. */
 			_exit(0);
 		}
-		ASSERT_EQ(0, wait_child(pid));
+		ASSERT_EQ(0, itg_wait_child(pid));
 	}
 }
 
@@ -236,7 +225,7 @@ TEST(fork_child_starts_with_nothing_armed)
 			_exit(CHILD_ARMED);
 		_exit(CHILD_OK);
 	}
-	status = wait_child(pid);
+	status = itg_wait_child(pid);
 	EXPECT_EQ(CHILD_OK, status);
 	/* The parent's timer is untouched by the child and its exit. */
 	sleep_ns(500 * MS);
@@ -300,7 +289,7 @@ static int fork_exec(const char *mode, int cloexec)
 		      fdstr, NULL);
 		_exit(99);
 	}
-	return wait_child(pid);
+	return itg_wait_child(pid);
 }
 
 TEST(exec_keeps_timers_when_fd_survives)
@@ -384,7 +373,7 @@ TEST(fd_passed_to_another_process_is_refused)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 10 * SEC, 0, 0, 5, NULL));
 	ASSERT_EQ(0, send_fd(sv[0], fd));
-	EXPECT_EQ(CHILD_OK, wait_child(pid));
+	EXPECT_EQ(CHILD_OK, itg_wait_child(pid));
 	/* Still armed, untouched, after the other process closed it. */
 	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_REAL, &g));
 	EXPECT_GT(g.value_ns, 9 * SEC);

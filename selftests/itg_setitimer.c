@@ -466,7 +466,7 @@ TEST(ualarm_returns_microseconds)
 TEST(fork_child_inherits_no_itimer)
 {
 	struct itimerval v = itv(10 * SEC, SEC);
-	int status, which;
+	int which;
 	pid_t pid;
 
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &v, NULL));
@@ -494,9 +494,7 @@ TEST(fork_child_inherits_no_itimer)
 			bad |= 32;
 		_exit(bad);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, itg_wait_child(pid));
 	EXPECT_GT(get_value(ITIMER_REAL), 8 * SEC);
 	EXPECT_GT(get_value(ITIMER_PROF), 8 * SEC);
 	EXPECT_EQ(10, alarm(0));
@@ -528,7 +526,7 @@ __attribute__((constructor)) static void exec_check(void)
 TEST(execve_keeps_itimers)
 {
 	char *argv[2], *envp[256];
-	int status, i, n = 0;
+	int i, n = 0;
 	pid_t pid;
 
 	argv[0] = "itg_setitimer";
@@ -547,9 +545,7 @@ TEST(execve_keeps_itimers)
 		execve("/proc/self/exe", argv, envp);
 		_exit(101);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, itg_wait_child(pid));
 }
 
 struct thread_arg {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +70,18 @@ static inline int itg_scope(int fd, int scope, struct itg_group_info *info)
 	if (!ret && info)
 		*info = s.info;
 	return ret;
+}
+
+/* A child's exit status; 100 + the signal if one killed it; -1 if lost. */
+static inline int itg_wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 100 + WTERMSIG(status);
+	return WEXITSTATUS(status);
 }
 
 static inline uint64_t now_ns(clockid_t clk)
