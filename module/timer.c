@@ -86,6 +86,17 @@ static u32 itg_sat_add(u32 a, u64 b)
 	return min_t(u64, (u64)a + b, INT_MAX);
 }
 
+/*
+ * @a + @b ns for a time @a >= 0, saturated at KTIME_MAX, as every sum of
+ * times here must be: a user may pass KTIME_MAX as a value and an interval,
+ * and a sum that wrapped negative would make a callback re-arm itself in
+ * the past forever, in hard-irq context.
+ */
+static ktime_t itg_time_add(ktime_t a, u64 b)
+{
+	return b >= (u64)(KTIME_MAX - a) ? KTIME_MAX : a + (ktime_t)b;
+}
+
 static int itg_si_tid(const struct itg_timer *t)
 {
 	return ITG_SI_TIMERID_BASE +
@@ -282,15 +293,15 @@ static void itg_timer_set_armed(struct itg_timer *t, bool armed)
 /* Count the expirations up to @now and move the grid past it. */
 static u64 itg_timer_advance(struct itg_timer *t, ktime_t now)
 {
-	ktime_t delta = ktime_sub(now, t->next);
-	u64 n = 1;
+	u64 delta = ktime_sub(now, t->next), n = 1;
 
 	if (!t->interval) {
 		itg_timer_set_armed(t, false);
 	} else {
 		if (delta >= t->interval)
 			n += div64_u64(delta, t->interval);
-		t->next = ktime_add_safe(t->next, n * t->interval);
+		/* At most delta + interval: no u64 overflow. */
+		t->next = itg_time_add(t->next, n * t->interval);
 	}
 	t->expirations += n;
 	atomic64_add(n, &itg_stats.expirations);
@@ -331,7 +342,7 @@ static enum hrtimer_restart itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 		itg_group_cpu_idle(t->grp);
 		return HRTIMER_NORESTART;
 	}
-	hrtimer_set_expires(&t->hrt, ktime_add_ns(now, itg_cpu_wait(t, clock)));
+	hrtimer_set_expires(&t->hrt, itg_time_add(now, itg_cpu_wait(t, clock)));
 	return HRTIMER_RESTART;
 }
 
@@ -354,7 +365,7 @@ static enum hrtimer_restart itg_timer_fn(struct hrtimer *hrt)
 	if (now >= t->next)
 		itg_timer_notify(t, itg_timer_advance(t, now), 0);
 	if (t->armed) {
-		floor = ktime_add_ns(now, READ_ONCE(itg_min_period_ns));
+		floor = itg_time_add(now, READ_ONCE(itg_min_period_ns));
 		hrtimer_set_expires(hrt, max(t->next, floor));
 		ret = HRTIMER_RESTART;
 	}
@@ -467,8 +478,8 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 		t->overruns = 0;
 		t->carry = 0;
 		t->overrun_last = 0;
-		t->next = ktime_add_safe(now, req->value_ns);
-		first = cpu ? ktime_add_ns(ktime_get(), itg_cpu_wait(t, now)) :
+		t->next = itg_time_add(now, req->value_ns);
+		first = cpu ? itg_time_add(ktime_get(), itg_cpu_wait(t, now)) :
 			      t->next;
 		hrtimer_start(&t->hrt, first, ITG_HRTIMER_MODE);
 	}

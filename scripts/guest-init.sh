@@ -31,7 +31,7 @@ fail() {
 }
 
 # Reports start with BUG: or WARNING: (lockdep, KASAN, sleeping in atomic).
-splat='BUG:|WARNING:|Oops|general protection|Call Trace|possible circular|sleeping function called from invalid context|blocked for more than|soft lockup|hard LOCKUP|RCU stall|UBSAN:|suspected memory leak'
+splat='BUG:|WARNING:|Oops|general protection|Call Trace|possible circular|sleeping function called from invalid context|blocked for more than|soft lockup|hard LOCKUP|RCU stall|detected stall|detected expedited stall|UBSAN:|suspected memory leak'
 
 echo "ITG-BOOTED $(uname -r)"
 if [ "$mode" = bench ]; then

@@ -30,6 +30,9 @@ fi
 nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
 cmdline="console=ttyS0 rdinit=/init loglevel=5 panic=-1 oops=panic panic_on_warn=1"
 cmdline+=" softlockup_panic=1 softlockup_all_cpu_backtrace=1 hung_task_panic=1"
+# A CPU stuck in interrupt context: TCG has no NMI watchdog, so the RCU
+# stall detector (about 21 s) is what sees it; it panics the guest.
+cmdline+=" sysctl.kernel.panic_on_rcu_stall=1 hardlockup_panic=1"
 cmdline+=" mitigations=off itg.nonce=$nonce"
 # A debug kernel is many times slower: tests skip their timing bounds.
 [ "${ITG_SLOW:-0}" = 1 ] && cmdline+=" itg.slow=1"
@@ -44,6 +47,13 @@ fi
 
 mkdir -p "$(dirname "$log")"
 echo "vm: booting $(basename "$kernel") ($accel, 2 CPUs), console log: $log"
+# One VM at a time on this machine: two would share the two cores, and
+# every timing in either would lie.
+exec 9>"${ITG_VM_LOCK:-/tmp/itimer-group-vm.lock}"
+if ! flock -n 9; then
+	echo "vm: waiting for the other VM run on this machine"
+	flock 9
+fi
 start=$(date +%s)
 if [ "$mode" = demo ]; then
 	filter=(sed -u -n '/^ITG-SUCCESS-/d; /^ITG-BOOTED/,$p')
@@ -65,8 +75,8 @@ if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 	cause="VM timed out after ${timeout_s}s"
 elif grep -q '^ITG-FAIL:' "$log"; then
 	cause=$(grep -m1 '^ITG-FAIL:' "$log" | sed 's/^ITG-FAIL: //')
-elif grep -Eq 'Kernel panic|BUG:|WARNING:|Oops|general protection fault|sleeping function called from invalid context|possible circular locking|blocked for more than|soft lockup|RCU stall' "$log"; then
-	cause="kernel splat: $(grep -Em1 'Kernel panic|BUG:|WARNING:|Oops|general protection fault|sleeping function called|possible circular|blocked for more than|soft lockup|RCU stall' "$log")"
+elif grep -Eq 'Kernel panic|BUG:|WARNING:|Oops|general protection fault|sleeping function called from invalid context|possible circular locking|blocked for more than|soft lockup|hard LOCKUP|RCU stall|detected stall|detected expedited stall' "$log"; then
+	cause="kernel splat: $(grep -Em1 'Kernel panic|BUG:|WARNING:|Oops|general protection fault|sleeping function called|possible circular|blocked for more than|soft lockup|hard LOCKUP|RCU stall|detected stall|detected expedited stall' "$log")"
 elif ! grep -q "^ITG-SUCCESS-$nonce\$" "$log"; then
 	cause="no success token from the guest (qemu exit $qemu_rc)"
 fi

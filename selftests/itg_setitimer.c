@@ -398,6 +398,60 @@ TEST(cpu_timer_remaining_decreases_with_cpu_time)
 	ASSERT_EQ(0, setitimer(ITIMER_PROF, NULL, NULL));
 }
 
+/*
+ * An interval of LONG_MAX seconds saturates at KTIME_MAX (about 292
+ * years): after the first expiry the timer is still armed, reads back that
+ * far ahead, and every CPU still runs tasks (a sum that wrapped made the
+ * module's callback re-arm itself in the past forever: issue #9).
+ */
+static void *run_nothing(void *arg)
+{
+	return arg;
+}
+
+TEST(interval_long_max_seconds_saturates)
+{
+	static const int which[] = { ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF };
+	static const int sig[] = { SIGALRM, SIGVTALRM, SIGPROF };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN), cpu;
+	struct itimerval v;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		uint64_t end = now_ns(CLOCK_THREAD_CPUTIME_ID) + 5 * MS;
+
+		v = itv(MS, 0);
+		v.it_interval.tv_sec = LONG_MAX;
+		atomic_store(&fired, 0);
+		signal(sig[i], on_fire);
+		ASSERT_EQ(0, setitimer(which[i], &v, NULL));
+		while (now_ns(CLOCK_THREAD_CPUTIME_ID) < end ||
+		       !atomic_load(&fired))
+			;
+		for (cpu = 0; cpu < cpus; cpu++) {
+			pthread_attr_t attr;
+			cpu_set_t set;
+			pthread_t th;
+
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			pthread_attr_init(&attr);
+			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+			ASSERT_EQ(0, pthread_create(&th, &attr, run_nothing, NULL));
+			ASSERT_EQ(0, pthread_join(th, NULL));
+			pthread_attr_destroy(&attr);
+		}
+		ASSERT_EQ(0, getitimer(which[i], &v));
+		TH_LOG("which %d: %lld s left, interval %lld s", which[i],
+		       (long long)v.it_value.tv_sec,
+		       (long long)v.it_interval.tv_sec);
+		EXPECT_EQ(sig[i], atomic_load(&fired));
+		EXPECT_LE(9223372035LL, v.it_interval.tv_sec);
+		EXPECT_LE(9223372000LL, v.it_value.tv_sec);
+		ASSERT_EQ(0, setitimer(which[i], NULL, NULL));
+	}
+}
+
 TEST(alarm_returns_seconds_rounded)
 {
 	struct itimerval v;
