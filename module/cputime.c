@@ -32,6 +32,7 @@
  * user time, exactly.
  */
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
 #include <linux/math64.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -124,7 +125,12 @@ static u64 itg_task_runtime(struct task_struct *tsk)
 	return now > start ? sum + (now - start) : sum;
 }
 
-/* Start tracking @tsk of @grp on this CPU; interrupts are off. */
+/*
+ * Start tracking @tsk of @grp on this CPU; interrupts are off.  A timer of
+ * the group that parked while no member ran starts now: the slot is
+ * visible before the mark is read (the barrier pairs with the one in
+ * itg_cpu_park(), so one of the two sees the other).
+ */
 static void itg_slot_start(struct itg_cpu_slot *slot, struct task_struct *tsk,
 			   struct itg_group *grp, u64 rt)
 {
@@ -135,6 +141,21 @@ static void itg_slot_start(struct itg_cpu_slot *slot, struct task_struct *tsk,
 	slot->ut = READ_ONCE(tsk->utime);
 	slot->st = READ_ONCE(tsk->stime);
 	write_seqcount_end(&slot->seq);
+	smp_mb();	/* the slot before the flags: itg_cpu_stop(), _park() */
+	/*
+	 * The group stopped tracking meanwhile, and its stop may not have
+	 * seen this slot (it reads the slots after the same kind of barrier):
+	 * undo it, nothing was counted yet.
+	 */
+	if (!READ_ONCE(grp->cpu_tracking)) {
+		write_seqcount_begin(&slot->seq);
+		slot->task = NULL;
+		slot->grp = NULL;
+		write_seqcount_end(&slot->seq);
+		return;
+	}
+	if (READ_ONCE(grp->cpu_parked))
+		itg_cpu_kick(grp);
 }
 
 /*
@@ -338,6 +359,68 @@ unsigned int itg_cpu_parallelism(struct itg_group *grp)
 }
 
 /*
+ * Add to @mask the CPUs where a member of @grp may be running or about to
+ * run (a switch-in that read the tracking flag before it was set): the
+ * only ones an IPI must reach when tracking starts.  A member switched in
+ * later finds the flag set.  Task context, under the group's proc->lock;
+ * a walk over the process's threads, once per start of tracking.
+ */
+static void itg_cpu_member_cpus(struct itg_group *grp, struct cpumask *mask)
+{
+	struct task_struct *leader, *tsk;
+
+	rcu_read_lock();
+	if (grp->key) {
+		tsk = rcu_dereference(grp->task);
+		if (tsk)
+			cpumask_set_cpu(task_cpu(tsk), mask);
+		goto out;
+	}
+	leader = pid_task(grp->proc->tgid, PIDTYPE_TGID);
+	if (!leader)
+		goto out;
+	for_each_thread(leader, tsk) {
+		if (!READ_ONCE(tsk->on_cpu) && !READ_ONCE(tsk->on_rq))
+			continue;
+		if (!itg_task_is_private(grp->proc, tsk))
+			cpumask_set_cpu(task_cpu(tsk), mask);
+	}
+out:
+	rcu_read_unlock();
+}
+
+/* The CPUs whose slot counts for @grp now. */
+static void itg_cpu_slot_cpus(struct itg_group *grp, struct cpumask *mask)
+{
+	int cpu;
+
+	for_each_online_cpu(cpu)
+		if (READ_ONCE(per_cpu_ptr(&itg_slots, cpu)->grp) == grp)
+			cpumask_set_cpu(cpu, mask);
+}
+
+/*
+ * Run @fn(@arg) on the CPUs @pick() chooses for @grp, with an IPI only to
+ * those (isolated and RT CPUs that run no member are left alone); on all
+ * online CPUs if no mask could be allocated.
+ */
+static void itg_cpu_ipi(struct itg_group *grp,
+			void (*pick)(struct itg_group *, struct cpumask *),
+			smp_call_func_t fn, void *arg)
+{
+	cpumask_var_t mask;
+
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL)) {
+		on_each_cpu(fn, arg, 1);
+		return;
+	}
+	pick(grp, mask);
+	if (!cpumask_empty(mask))
+		on_each_cpu_mask(mask, fn, arg, true);
+	free_cpumask_var(mask);
+}
+
+/*
  * Start counting @grp's clocks, from zero.  Task context, proc->lock held.
  * The user count goes up first, so no switch-in is missed.  The calling
  * thread counts from @caller_rt, its runtime when the arming began: the
@@ -360,7 +443,8 @@ int itg_cpu_start(struct itg_group *grp, u64 caller_rt)
 	atomic64_set(&grp->virt_seen, 0);
 	WRITE_ONCE(grp->last_runner, 0);
 	WRITE_ONCE(grp->cpu_tracking, true);
-	on_each_cpu(itg_cpu_ipi_start, &arg, 1);
+	smp_mb();	/* the flag before the threads' state: see above */
+	itg_cpu_ipi(grp, itg_cpu_member_cpus, itg_cpu_ipi_start, &arg);
 	return 1;
 }
 
@@ -371,8 +455,13 @@ void itg_cpu_stop(struct itg_group *grp)
 	if (!grp->cpu_tracking)
 		return;
 	WRITE_ONCE(grp->cpu_tracking, false);
-	/* No slot points to @grp after this; then the count goes down. */
-	on_each_cpu(itg_cpu_ipi_stop, grp, 1);
+	/*
+	 * The flag before the slots, as in itg_slot_start(): a slot this
+	 * misses is undone by its own CPU.  No slot points to @grp after
+	 * this; then the count goes down.
+	 */
+	smp_mb();
+	itg_cpu_ipi(grp, itg_cpu_slot_cpus, itg_cpu_ipi_stop, grp);
 	atomic_dec(&itg_cpu_users);
 }
 

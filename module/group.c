@@ -11,6 +11,7 @@
  * with preemption disabled.
  */
 #include <linux/atomic.h>
+#include <linux/binfmts.h>
 #include <linux/cred.h>
 #include <linux/hashtable.h>
 #include <linux/pid.h>
@@ -39,23 +40,38 @@ static atomic_t itg_nr_private = ATOMIC_INIT(0);
 static atomic64_t itg_next_id = ATOMIC64_INIT(0);
 static struct workqueue_struct *itg_wq;
 static struct tracepoint *itg_tp_exit;
+static struct tracepoint *itg_tp_exec;
 /* Own caches: a group is 272 bytes, a timer 136 (kmalloc: 512, 192). */
 static struct kmem_cache *itg_group_cache;
 struct kmem_cache *itg_timer_cache;
 
 /*
- * The group and its timers (stopped at unlink) after a grace period: the
- * probes and ITG_IOC_GET_TIMER read them under RCU alone.
+ * The group and its timers (stopped at unlink), after a grace period: the
+ * probes and ITG_IOC_GET_TIMER read them under RCU alone.  A probe that
+ * started a parked timer just before the group was unlinked has finished
+ * by then, so the last cancel here is final.
  */
+static void itg_group_free_work(struct work_struct *work)
+{
+	struct itg_group *grp = container_of(work, struct itg_group, free_work);
+	int i;
+
+	for (i = 0; i < ITG_NR_TIMERS; i++) {
+		if (!grp->timers[i])
+			continue;
+		hrtimer_cancel(&grp->timers[i]->hrt);
+		kmem_cache_free(itg_timer_cache, grp->timers[i]);
+	}
+	kmem_cache_free(itg_group_cache, grp);
+}
+
 static void itg_group_free_rcu(struct rcu_head *rcu)
 {
 	struct itg_group *grp = container_of(rcu, struct itg_group, rcu);
-	int i;
 
-	for (i = 0; i < ITG_NR_TIMERS; i++)
-		if (grp->timers[i])
-			kmem_cache_free(itg_timer_cache, grp->timers[i]);
-	kmem_cache_free(itg_group_cache, grp);
+	/* The rcu_head is done with: its room becomes the work item. */
+	INIT_WORK(&grp->free_work, itg_group_free_work);
+	queue_work(itg_wq, &grp->free_work);
 }
 
 static void itg_group_put(struct itg_group *grp)
@@ -256,9 +272,14 @@ static struct itg_proc *itg_proc_get_current(void)
 	proc = itg_proc_lookup(tgid);
 	if (proc && refcount_inc_not_zero(&proc->ref)) {
 		rcu_read_unlock();
-		return proc;
+		if (!READ_ONCE(proc->revoked))
+			return proc;
+		/* Its exec gained privileges: the old state goes first. */
+		itg_proc_kill(proc);
+		itg_proc_put(proc);
+	} else {
+		rcu_read_unlock();
 	}
-	rcu_read_unlock();
 
 	mutex_lock(&itg_lock);
 	proc = itg_proc_lookup(tgid);
@@ -399,7 +420,7 @@ struct itg_group *itg_group_of_current_rcu(void)
 	struct itg_group *grp;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "itg_group_of_current_rcu");
-	if (!proc || READ_ONCE(proc->dead))
+	if (!proc || READ_ONCE(proc->dead) || READ_ONCE(proc->revoked))
 		return NULL;
 	grp = itg_private_of(proc, current) ?: READ_ONCE(proc->shared);
 	if (!grp || test_bit(ITG_GROUP_DEAD, &grp->flags))
@@ -618,10 +639,38 @@ static void itg_probe_exit(void *data, struct task_struct *tsk)
 	rcu_read_unlock();
 }
 
+/*
+ * sched_process_exec: after a successful exec, with preemption disabled.
+ * An exec that changed credentials (setuid, setgid, file capabilities: the
+ * kernel's secure exec) ends the process's state, as the kernel ends POSIX
+ * timers at every exec: the timers were armed by a user who may no longer
+ * signal the process.  Its callbacks send nothing from now on; the rest is
+ * done by a worker, or by the process's next ioctl if it comes first.
+ */
+static void itg_probe_exec(void *data, struct task_struct *tsk, pid_t old_pid,
+			   struct linux_binprm *bprm)
+{
+	struct itg_proc *proc;
+
+	if (!bprm->secureexec)
+		return;
+	rcu_read_lock();
+	proc = itg_proc_lookup(task_tgid(tsk));
+	if (proc) {
+		WRITE_ONCE(proc->revoked, true);
+		if (refcount_inc_not_zero(&proc->ref) &&
+		    !queue_work(itg_wq, &proc->kill_work))
+			itg_proc_put(proc);
+	}
+	rcu_read_unlock();
+}
+
 static void itg_find_tracepoint(struct tracepoint *tp, void *priv)
 {
 	if (!strcmp(tp->name, "sched_process_exit"))
 		itg_tp_exit = tp;
+	else if (!strcmp(tp->name, "sched_process_exec"))
+		itg_tp_exec = tp;
 }
 
 int itg_groups_init(void)
@@ -629,8 +678,8 @@ int itg_groups_init(void)
 	int ret;
 
 	for_each_kernel_tracepoint(itg_find_tracepoint, NULL);
-	if (!itg_tp_exit) {
-		pr_err("tracepoint sched_process_exit not found\n");
+	if (!itg_tp_exit || !itg_tp_exec) {
+		pr_err("tracepoint sched_process_exit or _exec not found\n");
 		return -ENOENT;
 	}
 	/* SLAB_ACCOUNT: charged to the caller's memory cgroup. */
@@ -654,8 +703,14 @@ int itg_groups_init(void)
 	ret = tracepoint_probe_register(itg_tp_exit, itg_probe_exit, NULL);
 	if (ret)
 		goto err_cpu;
+	ret = tracepoint_probe_register(itg_tp_exec, itg_probe_exec, NULL);
+	if (ret)
+		goto err_exit;
 	return 0;
 
+err_exit:
+	tracepoint_probe_unregister(itg_tp_exit, itg_probe_exit, NULL);
+	tracepoint_synchronize_unregister();
 err_cpu:
 	itg_cpu_exit();
 err_wq:
@@ -667,27 +722,49 @@ err_group_cache:
 	return ret;
 }
 
-void itg_groups_exit(void)
+/* Kill every process's state, one at a time under no lock. */
+static void itg_procs_kill_all(void)
 {
 	struct itg_proc *proc;
-	struct hlist_node *tmp;
 	int bkt;
 
+	for (;;) {
+		mutex_lock(&itg_lock);
+		hash_for_each(itg_procs, bkt, proc, hnode)
+			if (refcount_inc_not_zero(&proc->ref))
+				goto found;
+		mutex_unlock(&itg_lock);
+		return;
+found:
+		mutex_unlock(&itg_lock);
+		itg_proc_kill(proc);	/* unhashes it */
+		itg_proc_put(proc);
+	}
+}
+
+void itg_groups_exit(void)
+{
+	/*
+	 * No state outlives the last file (which pins the module), so none
+	 * should be left.  Should some be, it goes first, while the exit
+	 * probe still clears the thread pointer of a private group whose
+	 * thread exits: then the probes.
+	 */
+	itg_procs_kill_all();
+	tracepoint_probe_unregister(itg_tp_exec, itg_probe_exec, NULL);
 	tracepoint_probe_unregister(itg_tp_exit, itg_probe_exit, NULL);
 	tracepoint_synchronize_unregister();
 	/* Queued exit and kill work holds references: let it finish. */
 	drain_workqueue(itg_wq);
-	/* No state outlives its last fd; should one, nothing reaches it. */
-	hash_for_each_safe(itg_procs, bkt, tmp, proc, hnode) {
-		refcount_inc(&proc->ref);
-		itg_proc_kill(proc);
-		itg_proc_put(proc);
-	}
-	destroy_workqueue(itg_wq);
+	itg_procs_kill_all();
 	itg_cpu_exit();
 	itg_users_exit();
-	/* Groups are freed by RCU callbacks of this module: wait for them. */
+	/*
+	 * Groups are freed by RCU callbacks of this module that queue the
+	 * freeing work: wait for the callbacks, then for the work.
+	 */
 	rcu_barrier();
+	destroy_workqueue(itg_wq);
 	kmem_cache_destroy(itg_timer_cache);
 	kmem_cache_destroy(itg_group_cache);
 }

@@ -24,6 +24,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/workqueue.h>
 
 #include <linux/itimer_group.h>
@@ -45,14 +46,21 @@ struct itg_timer {
 	u64 expirations;	/* since armed */
 	u64 overruns;		/* of them, folded into signals: since armed */
 	u32 carry;		/* expirations not yet put in any signal */
+	u32 scanned;		/* threads looked at for a target so far */
+	pid_t cursor;		/* global tid where that search goes on */
+	u8 backoff;		/* callbacks in a row whose signal stayed */
+	u64 park_wait;		/* parked: wait after a member is switched in */
 	u32 queued_overrun;	/* si_overrun of our queued signal */
 	u32 overrun_last;	/* of the last consumed signal */
-	pid_t target;		/* global tid our last signal was queued to */
+	pid_t target;		/* global tid of our last signal's thread */
 	int signo;
+	kuid_t arm_uid, arm_euid;	/* of the thread that armed it */
+	bool arm_cap_kill;	/* it had CAP_KILL (initial namespace) */
 	u8 which;
 	bool armed;
 	bool to_runner;		/* ITG_SET_TO_RUNNER */
 	bool queued;		/* our signal may still be pending at target */
+	bool all_block;		/* a search found every member blocking it */
 };
 
 enum itg_group_flags {
@@ -72,9 +80,13 @@ struct itg_group {
 	refcount_t ref;
 	spinlock_t lock;		/* the timers' state */
 	struct work_struct exit_work;
-	struct rcu_head rcu;
+	union {
+		struct rcu_head rcu;		/* the free: a grace period, */
+		struct work_struct free_work;	/* then a worker */
+	};
 	/* CPU-time clocks (cputime.c) */
 	bool cpu_tracking;		/* proc->lock; read by the probe */
+	unsigned long cpu_parked;	/* BIT(ITG_TIMER_*) waiting for a member */
 	pid_t last_runner;		/* member that ran last */
 	atomic64_t acc_prof;		/* finished slices of members */
 	atomic64_t acc_virt;		/* their user part */
@@ -94,6 +106,7 @@ struct itg_proc {
 	struct itg_group *shared;
 	atomic_t nr_private;		/* live private groups */
 	bool dead;			/* itg_lock: unhashed */
+	bool revoked;			/* exec gained privileges: dying */
 	bool gone;			/* lock: groups unlinked */
 	struct work_struct kill_work;
 	struct rcu_head rcu;
@@ -125,6 +138,7 @@ struct itg_stats {
 	atomic64_t signals;			/* queued */
 	atomic64_t overruns;			/* expirations folded in them */
 	atomic64_t coalesced;			/* expiries that sent none */
+	atomic64_t callbacks;			/* hrtimer callbacks run */
 };
 
 extern struct itg_stats itg_stats;
@@ -185,5 +199,6 @@ bool itg_group_cpu_armed(struct itg_group *grp);
 void itg_group_timer_get(struct itg_group *grp, int which,
 			 struct itg_timer_get *out, u64 *overruns);
 bool itg_timer_armed(struct itg_timer *t);
+void itg_cpu_kick(struct itg_group *grp);
 
 #endif /* _ITG_H */

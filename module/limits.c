@@ -23,7 +23,7 @@
 #include "itg.h"
 
 static unsigned int itg_max_groups = 65536;
-static unsigned int itg_max_timers = 65536;
+static unsigned int itg_max_timers = 4096;
 
 static int itg_cap_set(const char *val, const struct kernel_param *kp)
 {
@@ -49,7 +49,7 @@ MODULE_PARM_DESC(max_groups_per_user,
 		 "Groups (shared and private) the processes of one user may have at once (>= 1, default 65536); past it: EAGAIN");
 module_param_cb(max_timers_per_user, &itg_cap_ops, &itg_max_timers, 0644);
 MODULE_PARM_DESC(max_timers_per_user,
-		 "Timers the processes of one user may have armed at once (>= 1, default 65536); past it: EAGAIN");
+		 "Timers the processes of one user may have armed at once (>= 1, default 4096); past it: EAGAIN");
 
 struct itg_user {
 	kuid_t uid;

@@ -9,11 +9,14 @@
  */
 #include <linux/fdtable.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "itg.h"
@@ -188,6 +191,62 @@ static long itg_ioctl_set_scope(void __user *uarg)
 	return itg_copy_out(uarg, &req, sizeof(req), usize);
 }
 
+/*
+ * The files open on the device by one process (by the thread group that
+ * opened them), so that its state goes with the last of them, whoever
+ * closes it: a process that shares the fd table (clone(CLONE_FILES)
+ * without CLONE_THREAD) may close it, or it may be the last reference
+ * dropped anywhere.
+ */
+struct itg_owner {
+	struct pid *tgid;		/* holds a reference */
+	unsigned int files;		/* itg_owners_lock */
+	struct hlist_node node;		/* itg_owners: itg_owners_lock */
+};
+
+static DEFINE_MUTEX(itg_owners_lock);
+static DEFINE_HASHTABLE(itg_owners, 6);
+
+static struct itg_owner *itg_owner_get(struct pid *tgid)
+{
+	struct itg_owner *o;
+
+	mutex_lock(&itg_owners_lock);
+	hash_for_each_possible(itg_owners, o, node, (unsigned long)tgid)
+		if (o->tgid == tgid)
+			goto found;
+	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
+	if (!o)
+		goto out;
+	o->tgid = get_pid(tgid);
+	hash_add(itg_owners, &o->node, (unsigned long)tgid);
+found:
+	o->files++;
+out:
+	mutex_unlock(&itg_owners_lock);
+	return o;
+}
+
+/* A file of @o was released: with the last one the process's state goes. */
+static void itg_owner_put(struct itg_owner *o)
+{
+	mutex_lock(&itg_owners_lock);
+	if (--o->files) {
+		mutex_unlock(&itg_owners_lock);
+		return;
+	}
+	hash_del(&o->node);
+	mutex_unlock(&itg_owners_lock);
+	itg_proc_kill_pid(o->tgid);
+	put_pid(o->tgid);
+	kfree(o);
+}
+
+static struct pid *itg_file_tgid(struct file *file)
+{
+	return ((struct itg_owner *)file->private_data)->tgid;
+}
+
 static long itg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -202,7 +261,7 @@ static long itg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return -ENOTTY;
 	}
 	/* The file belongs to the process that opened it. */
-	if (file->private_data != task_tgid(current))
+	if (itg_file_tgid(file) != task_tgid(current))
 		return -EPERM;
 
 	switch (ITG_CMD(cmd)) {
@@ -219,7 +278,9 @@ static long itg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static int itg_open(struct inode *inode, struct file *file)
 {
-	file->private_data = get_pid(task_tgid(current));
+	file->private_data = itg_owner_get(task_tgid(current));
+	if (!file->private_data)
+		return -ENOMEM;
 	return nonseekable_open(inode, file);
 }
 
@@ -227,7 +288,28 @@ static const struct file_operations itg_fops;
 
 static int itg_fd_match(const void *tgid, struct file *file, unsigned int fd)
 {
-	return file->f_op == &itg_fops && file->private_data == tgid;
+	return file->f_op == &itg_fops && itg_file_tgid(file) == tgid;
+}
+
+/* Is @files the fd table of a thread of process @tgid? */
+static bool itg_owner_table(struct pid *tgid, struct files_struct *files)
+{
+	struct task_struct *leader, *tsk;
+	bool found = false;
+
+	rcu_read_lock();
+	leader = pid_task(tgid, PIDTYPE_TGID);
+	if (leader) {
+		for_each_thread(leader, tsk) {
+			task_lock(tsk);
+			found = tsk->files == files;
+			task_unlock(tsk);
+			if (found)
+				break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
 }
 
 /* Does the calling thread's fd table hold an fd of process @tgid? */
@@ -239,15 +321,18 @@ bool itg_owner_has_fd(struct pid *tgid)
 
 /*
  * Called at every close of an fd.  The fd being closed has already left
- * the table; if the owning process has no other fd on the device, its
- * timers stop and its state goes (exit and close-on-exec come here too).
+ * the table; if that is the owning process's table (its own close, or one
+ * of another process sharing it) and it holds no other fd of the owner on
+ * the device, the owner's timers stop and its state goes (exit and
+ * close-on-exec come here too).  The last reference to the file, wherever
+ * it was, ends the state in itg_release() if no other file does.
  */
 static int itg_flush(struct file *file, fl_owner_t id)
 {
-	struct pid *tgid = file->private_data;
+	struct pid *tgid = itg_file_tgid(file);
 
 	/* Without a files table (filp_close(f, NULL)) nothing is known. */
-	if (id && tgid == task_tgid(current) &&
+	if (id && (tgid == task_tgid(current) || itg_owner_table(tgid, id)) &&
 	    !iterate_fd(id, 0, itg_fd_match, tgid))
 		itg_proc_kill_pid(tgid);
 	return 0;
@@ -255,7 +340,7 @@ static int itg_flush(struct file *file, fl_owner_t id)
 
 static int itg_release(struct inode *inode, struct file *file)
 {
-	put_pid(file->private_data);
+	itg_owner_put(file->private_data);
 	return 0;
 }
 

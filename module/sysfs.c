@@ -105,6 +105,7 @@ ITG_STAT_ATTR(expirations, atomic64_read(&itg_stats.expirations));
 ITG_STAT_ATTR(signals_sent, atomic64_read(&itg_stats.signals));
 ITG_STAT_ATTR(overruns, atomic64_read(&itg_stats.overruns));
 ITG_STAT_ATTR(signals_coalesced, atomic64_read(&itg_stats.coalesced));
+ITG_STAT_ATTR(callbacks, atomic64_read(&itg_stats.callbacks));
 ITG_STAT_ATTR(cpu_probe, itg_cpu_probe_registered());
 
 /*
@@ -182,6 +183,7 @@ static struct attribute *itg_sysfs_attrs[] = {
 	&dev_attr_signals_sent.attr,
 	&dev_attr_overruns.attr,
 	&dev_attr_signals_coalesced.attr,
+	&dev_attr_callbacks.attr,
 	&dev_attr_cpu_probe.attr,
 	NULL
 };

@@ -16,6 +16,8 @@
  * min_period_ns after the current callback: a tiny interval cannot flood
  * the CPU, and the expirations in between are still counted, as overruns.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -75,11 +77,31 @@ static const int itg_default_signo[ITG_NR_TIMERS] = {
 	[ITG_TIMER_PROF] = SIGPROF,
 };
 
+/*
+ * What of @signo a thread has pending, as far as a bounded look tells.  The
+ * callbacks run in hard-irq context, and a user can fill a thread's pending
+ * list up to RLIMIT_SIGPENDING: no more than ITG_PENDING_SCAN entries are
+ * looked at.
+ */
 enum itg_sig_state {
-	ITG_SIG_NONE,		/* nothing of @signo pending */
+	ITG_SIG_FREE,		/* ours is not there; a signal can be queued */
 	ITG_SIG_OURS,		/* our signal is still queued */
-	ITG_SIG_OTHER,		/* a legacy @signo that is not ours: ours would be dropped */
+	ITG_SIG_OTHER,		/* ours is not there, a legacy @signo is */
+	ITG_SIG_UNKNOWN,	/* @signo pending beyond what we look at */
 };
+
+/* What one attempt to signal an expiry did, for the next callback's time. */
+enum itg_notify {
+	ITG_NOTIFY_SENT,	/* a new signal, or nothing to send */
+	ITG_NOTIFY_STALLED,	/* the last signal stays or none can go */
+	ITG_NOTIFY_LATER,	/* the bounded target search goes on */
+};
+
+/* Entries of a pending list looked at, threads of a process per callback. */
+#define ITG_PENDING_SCAN	32
+#define ITG_PICK_SCAN		16
+/* Longest back-off of a timer whose signal nobody takes. */
+#define ITG_STALL_MAX_NS	NSEC_PER_SEC
 
 static u32 itg_sat_add(u32 a, u64 b)
 {
@@ -106,15 +128,16 @@ static int itg_si_tid(const struct itg_timer *t)
 
 /*
  * What of @t's signal is pending in @tsk's private queue.  If our signal is
- * still queued, @add more expirations are added to its si_overrun and its
- * si_value is brought up to date.
+ * still queued and @add > 0, @add more expirations go into its si_overrun
+ * and its si_value becomes the current cookie (a re-armed timer's); a look
+ * alone changes nothing.
  */
 static enum itg_sig_state itg_sig_pending(struct itg_timer *t,
 					  struct task_struct *tsk, u64 add)
 {
-	enum itg_sig_state state = ITG_SIG_NONE;
+	enum itg_sig_state state = ITG_SIG_FREE;
 	struct sighand_struct *sighand;
-	int tid = itg_si_tid(t);
+	int tid = itg_si_tid(t), seen = 0;
 	struct sigqueue *q;
 	unsigned long flags;
 
@@ -122,140 +145,226 @@ static enum itg_sig_state itg_sig_pending(struct itg_timer *t,
 	for (;;) {
 		sighand = rcu_dereference(tsk->sighand);
 		if (!sighand)
-			return ITG_SIG_NONE;
+			return ITG_SIG_FREE;
 		spin_lock_irqsave(&sighand->siglock, flags);
 		if (likely(sighand == rcu_access_pointer(tsk->sighand)))
 			break;
 		spin_unlock_irqrestore(&sighand->siglock, flags);
 	}
+	if (!sigismember(&tsk->pending.signal, t->signo))
+		goto unlock;
+	state = ITG_SIG_UNKNOWN;
 	list_for_each_entry(q, &tsk->pending.list, list) {
+		if (++seen > ITG_PENDING_SCAN)
+			goto unlock;
 		if (q->info.si_signo == t->signo &&
 		    q->info.si_code == SI_TIMER && q->info.si_tid == tid) {
-			q->info.si_overrun = itg_sat_add(q->info.si_overrun, add);
-			/* A re-armed timer's cookie is the one to report. */
-			q->info.si_ptr = (void __user *)(uintptr_t)t->cookie;
+			if (add) {
+				q->info.si_overrun =
+					itg_sat_add(q->info.si_overrun, add);
+				q->info.si_ptr =
+					(void __user *)(uintptr_t)t->cookie;
+			}
 			state = ITG_SIG_OURS;
-			break;
+			goto unlock;
 		}
 	}
-	if (state == ITG_SIG_NONE && t->signo < SIGRTMIN &&
-	    sigismember(&tsk->pending.signal, t->signo))
-		state = ITG_SIG_OTHER;
+	/* The whole list, ours not in it: a realtime signal queues beside. */
+	state = t->signo < SIGRTMIN ? ITG_SIG_OTHER : ITG_SIG_FREE;
+unlock:
 	spin_unlock_irqrestore(&sighand->siglock, flags);
 	return state;
 }
 
-/* Would @tsk take a signal for @t, as a member of a shared group? */
-static bool itg_member_wants(struct itg_timer *t, struct task_struct *leader,
-			     struct task_struct *tsk)
-{
-	return same_thread_group(tsk, leader) &&
-	       !(tsk->flags & PF_EXITING) &&
-	       !sigismember(&tsk->blocked, t->signo) &&
-	       !itg_task_is_private(t->grp->proc, tsk);
-}
-
 static struct task_struct *itg_find_tid(pid_t tid)
 {
-	return pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
+	return tid ? pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID) :
+		     NULL;
+}
+
+/*
+ * Thread @tid (global) if it is a live member of @t's group: a tid is
+ * recycled, and what once was our target may now be a thread of another
+ * process.  Caller holds RCU.
+ */
+static struct task_struct *itg_member(struct itg_timer *t, pid_t tid)
+{
+	struct task_struct *tsk = itg_find_tid(tid);
+	struct itg_group *grp = t->grp;
+
+	if (!tsk || (tsk->flags & PF_EXITING))
+		return NULL;
+	if (grp->key)
+		return tsk == rcu_dereference(grp->task) ? tsk : NULL;
+	if (task_tgid(tsk) != grp->proc->tgid ||
+	    itg_task_is_private(grp->proc, tsk))
+		return NULL;
+	return tsk;
+}
+
+/* Is @tsk, a member or NULL, one that takes @t's signal now? */
+static bool itg_takes(struct itg_timer *t, struct task_struct *tsk)
+{
+	return tsk && !sigismember(&tsk->blocked, t->signo);
 }
 
 /*
  * The member thread to signal, chosen the way the kernel completes a
- * process-directed signal: the current thread if it is a member that does
- * not block the signal, else the last one signalled, else the first member
- * that does not block it, else the last one signalled or the first member
- * (the signal waits there).  The walk only happens when the first two do
- * not qualify.  Caller holds RCU.
+ * process-directed signal: @prefer (the runner of ITG_SET_TO_RUNNER) or the
+ * current thread if it is a member that does not block the signal, else the
+ * last one signalled, else the first member that does not block it, else
+ * (every member blocks it) the last one signalled or the leader: the signal
+ * waits there.  The search for a member that does not block it looks at no
+ * more than ITG_PICK_SCAN threads per call and goes on where it stopped at
+ * the next one (*@later set, NULL returned).  Caller holds RCU.
  */
-static struct task_struct *itg_pick_target(struct itg_timer *t)
+static struct task_struct *itg_pick_target(struct itg_timer *t, pid_t prefer,
+					   bool *later)
 {
 	struct itg_proc *proc = t->grp->proc;
-	struct task_struct *leader, *tsk, *any = NULL;
+	struct task_struct *leader, *tsk;
+	unsigned int i, nr;
 
 	if (t->grp->key)
 		return rcu_dereference(t->grp->task);
 	leader = pid_task(proc->tgid, PIDTYPE_TGID);
 	if (!leader)
 		return NULL;
-	if (itg_member_wants(t, leader, current))
+	tsk = itg_member(t, prefer);
+	if (itg_takes(t, tsk))
+		return tsk;
+	if (same_thread_group(current, leader) &&
+	    itg_takes(t, itg_member(t, task_pid_nr(current))))
 		return current;
-	if (t->target) {
-		tsk = itg_find_tid(t->target);
-		if (tsk && itg_member_wants(t, leader, tsk))
+	tsk = itg_member(t, t->target);
+	if (itg_takes(t, tsk))
+		return tsk;
+
+	/*
+	 * A search found that every member blocks it, and no signal has gone
+	 * since: the signal waits, no new search (it would repeat at each
+	 * callback while the signal cannot be queued).
+	 */
+	if (t->all_block)
+		goto wait;
+	nr = get_nr_threads(leader);
+	tsk = itg_find_tid(t->cursor);
+	if (!tsk || !same_thread_group(tsk, leader))
+		tsk = leader;
+	for (i = 0; i < ITG_PICK_SCAN && t->scanned < nr; i++, t->scanned++) {
+		if (itg_takes(t, itg_member(t, task_pid_nr(tsk)))) {
+			t->scanned = 0;
+			t->cursor = task_pid_nr(next_thread(tsk));
 			return tsk;
+		}
+		tsk = next_thread(tsk);
 	}
-	for_each_thread(leader, tsk) {
-		if ((tsk->flags & PF_EXITING) || itg_task_is_private(proc, tsk))
-			continue;
-		if (!sigismember(&tsk->blocked, t->signo))
-			return tsk;
-		if (!any || tsk->pid == t->target)
-			any = tsk;
+	t->cursor = task_pid_nr(tsk);
+	if (t->scanned < nr) {
+		*later = true;
+		return NULL;
 	}
+	t->scanned = 0;
+	t->all_block = true;
+wait:
 	/*
 	 * Every member blocks it: wait at the last one signalled (most often
 	 * it is running the handler of that signal and takes the next one as
-	 * it returns, as the kernel's shared queue would), else at the first.
+	 * it returns, as the kernel's shared queue would), else at the leader.
 	 */
-	return any;
+	return itg_member(t, t->target) ?: itg_member(t, task_pid_nr(leader));
 }
 
 /*
- * If our last signal was consumed, its overrun count becomes the one that
- * ITG_IOC_GET_TIMER reports.  Caller holds grp->lock and RCU.
+ * Where our last signal is.  If it is still queued, @add expirations are
+ * folded into it; if it was consumed, its overrun count becomes the one
+ * that ITG_IOC_GET_TIMER reports.  Caller holds grp->lock and RCU.
  */
-static bool itg_timer_still_queued(struct itg_timer *t, u64 add)
+static enum itg_sig_state itg_timer_queued(struct itg_timer *t, u64 add)
 {
+	enum itg_sig_state state = ITG_SIG_FREE;
 	struct task_struct *tsk;
 
 	if (!t->queued)
-		return false;
-	tsk = itg_find_tid(t->target);
-	if (tsk && itg_sig_pending(t, tsk, add) == ITG_SIG_OURS) {
+		return ITG_SIG_FREE;
+	tsk = itg_member(t, t->target);
+	if (tsk)
+		state = itg_sig_pending(t, tsk, add);
+	switch (state) {
+	case ITG_SIG_OURS:
 		t->queued_overrun = itg_sat_add(t->queued_overrun, add);
-		if (add) {
-			t->overruns += add;
-			atomic64_add(add, &itg_stats.overruns);
-			atomic64_inc(&itg_stats.coalesced);
-		}
-		return true;
+		t->overruns += add;
+		atomic64_add(add, &itg_stats.overruns);
+		break;
+	case ITG_SIG_UNKNOWN:
+		break;		/* it may be there: the next look tells */
+	default:
+		t->overrun_last = t->queued_overrun;
+		t->queued = false;
 	}
-	t->overrun_last = t->queued_overrun;
-	t->queued = false;
-	return false;
+	return state;
 }
 
 /*
- * Report @n new expirations of @t, to thread @prefer (global tid) if it is
- * a member that can take the signal.  Caller holds grp->lock.
+ * May the thread that armed @t still signal @tsk, as kill() would let it
+ * (kill_ok_by_cred())?  Not if @tsk's process gained privileges since:
+ * the exec of a setuid program ends the process's state (group.c), and
+ * this closes the window until it is gone.  Caller holds RCU.
  */
-static void itg_timer_notify(struct itg_timer *t, u64 n, pid_t prefer)
+static bool itg_may_signal(struct itg_timer *t, struct task_struct *tsk)
 {
-	struct task_struct *tsk = NULL, *leader;
+	const struct cred *tcred = __task_cred(tsk);
+
+	return uid_eq(t->arm_euid, tcred->suid) ||
+	       uid_eq(t->arm_euid, tcred->uid) ||
+	       uid_eq(t->arm_uid, tcred->suid) ||
+	       uid_eq(t->arm_uid, tcred->uid) || t->arm_cap_kill;
+}
+
+/*
+ * Report @n new expirations of @t (and those carried from before), to
+ * thread @prefer (global tid) if it is a member that takes the signal.
+ * Caller holds grp->lock.
+ */
+static enum itg_notify itg_timer_notify(struct itg_timer *t, u64 n,
+					pid_t prefer)
+{
+	enum itg_notify ret = ITG_NOTIFY_STALLED;
 	struct kernel_siginfo info;
+	struct task_struct *tsk;
+	bool later = false;
 	u32 overrun;
 
 	rcu_read_lock();
-	if (itg_timer_still_queued(t, n))
+	switch (itg_timer_queued(t, n)) {
+	case ITG_SIG_OURS:
+		/* At most one signal per timer is pending: folded in it. */
 		goto out;
-	if (prefer && !t->grp->key) {
-		/*
-		 * To the runner even if it blocks the signal now, as to a
-		 * SIGEV_THREAD_ID thread: it takes it when it unblocks.
-		 */
-		tsk = itg_find_tid(prefer);
-		leader = pid_task(t->grp->proc->tgid, PIDTYPE_TGID);
-		if (tsk && (!leader || !same_thread_group(tsk, leader) ||
-			    (tsk->flags & PF_EXITING) ||
-			    itg_task_is_private(t->grp->proc, tsk)))
-			tsk = NULL;
-	}
-	if (!tsk)
-		tsk = itg_pick_target(t);
-	if (!tsk || itg_sig_pending(t, tsk, 0) != ITG_SIG_NONE)
+	case ITG_SIG_UNKNOWN:
 		goto carry;
-	overrun = itg_sat_add(t->carry, n - 1);
+	default:
+		break;
+	}
+	if (!n && !t->carry) {
+		ret = ITG_NOTIFY_SENT;
+		goto out;
+	}
+	tsk = itg_pick_target(t, prefer, &later);
+	if (!tsk) {
+		if (later)
+			ret = ITG_NOTIFY_LATER;
+		goto carry;
+	}
+	if (!itg_may_signal(t, tsk)) {
+		/* Dropped, as the process's state is about to be. */
+		n = 0;
+		t->carry = 0;
+		goto out;
+	}
+	if (itg_sig_pending(t, tsk, 0) != ITG_SIG_FREE)
+		goto carry;
+	/* n + carry >= 1 expirations in one signal. */
+	overrun = n ? itg_sat_add(t->carry, n - 1) : t->carry - 1;
 	clear_siginfo(&info);
 	info.si_signo = t->signo;
 	info.si_code = SI_TIMER;
@@ -265,19 +374,48 @@ static void itg_timer_notify(struct itg_timer *t, u64 n, pid_t prefer)
 	if (send_sig_info(t->signo, &info, tsk))
 		goto carry;
 	t->carry = 0;
+	t->all_block = false;
 	t->queued = true;
 	t->queued_overrun = overrun;
 	t->target = task_pid_nr(tsk);
 	t->overruns += overrun;
 	atomic64_inc(&itg_stats.signals);
 	atomic64_add(overrun, &itg_stats.overruns);
+	ret = ITG_NOTIFY_SENT;
 	goto out;
 carry:
 	/* No signal now: the next one carries these expirations. */
 	t->carry = itg_sat_add(t->carry, n);
-	atomic64_inc(&itg_stats.coalesced);
 out:
+	if (n && ret != ITG_NOTIFY_SENT)
+		atomic64_inc(&itg_stats.coalesced);
 	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * The shortest time to the next callback after one that did @res: the
+ * rate floor, doubled for each callback in a row whose signal nobody took,
+ * up to ITG_STALL_MAX_NS.  The kernel re-arms its own timers only when
+ * their signal is dequeued; a module cannot see a dequeue, so a timer
+ * whose signal stays pending backs off instead.  Caller holds grp->lock.
+ */
+static u64 itg_timer_floor(struct itg_timer *t, enum itg_notify res)
+{
+	u64 floor = READ_ONCE(itg_min_period_ns);
+
+	/* The target search goes on soon; the back-off stays as it was. */
+	if (res == ITG_NOTIFY_LATER)
+		return floor;
+	if (res == ITG_NOTIFY_SENT) {
+		t->backoff = 0;
+		return floor;
+	}
+	if (t->backoff < 32)
+		t->backoff++;
+	if (floor >= ITG_STALL_MAX_NS >> t->backoff)
+		return ITG_STALL_MAX_NS;
+	return floor << t->backoff;
 }
 
 /* Armed or not, counted in sysfs.  Caller holds grp->lock. */
@@ -313,8 +451,7 @@ static u64 itg_cpu_wait(struct itg_timer *t, u64 clock)
 {
 	u64 left = t->next > clock ? t->next - clock : 0;
 
-	return max_t(u64, div_u64(left, itg_cpu_parallelism(t->grp)),
-		     READ_ONCE(itg_min_period_ns));
+	return div_u64(left, itg_cpu_parallelism(t->grp));
 }
 
 static u64 itg_cpu_clock_of(struct itg_timer *t, struct itg_cpu_clock *clk)
@@ -324,54 +461,118 @@ static u64 itg_cpu_clock_of(struct itg_timer *t, struct itg_cpu_clock *clk)
 }
 
 /*
+ * Program @t's next callback for @when.  The callbacks re-arm with
+ * hrtimer_start() and return HRTIMER_NORESTART, never with
+ * hrtimer_set_expires(): the scheduler probe may start a parked timer at
+ * any moment (itg_cpu_kick()), and two hrtimer_start()s are safe together
+ * where a set_expires() on a queued timer is not.
+ */
+static void itg_timer_program(struct itg_timer *t, ktime_t when)
+{
+	hrtimer_start(&t->hrt, when, ITG_HRTIMER_MODE);
+}
+
+/*
+ * No member of @t's group runs: its CPU clock stands still, so the timer
+ * waits, without callbacks, for a member to be switched in; the probe then
+ * starts it @wait ns later.  False if a member was switched in meanwhile
+ * (its probe may have missed the mark): the caller programs it itself.
+ * Caller holds grp->lock.
+ */
+static bool itg_cpu_park(struct itg_timer *t, u64 wait)
+{
+	struct itg_group *grp = t->grp;
+	struct itg_cpu_clock clk;
+
+	WRITE_ONCE(t->park_wait, wait);
+	smp_mb__before_atomic();	/* park_wait before the bit */
+	set_bit(t->which, &grp->cpu_parked);
+	smp_mb__after_atomic();		/* the bit before the slots: itg_cpu_kick() */
+	itg_cpu_read(grp, &clk);
+	return !clk.running || !test_and_clear_bit(t->which, &grp->cpu_parked);
+}
+
+/*
+ * A member of @grp was just switched in (scheduler probe, or an IPI), after
+ * a full barrier that orders its slot before this read.  Start the timers
+ * that were parked.  Any context; the group is alive (RCU), and a timer
+ * started here after its group died is cancelled before it is freed.
+ */
+void itg_cpu_kick(struct itg_group *grp)
+{
+	struct itg_timer *t;
+	int which;
+
+	for (which = ITG_TIMER_VIRTUAL; which <= ITG_TIMER_PROF; which++) {
+		if (!(READ_ONCE(grp->cpu_parked) & BIT(which)) ||
+		    !test_and_clear_bit(which, &grp->cpu_parked))
+			continue;
+		t = READ_ONCE(grp->timers[which]);
+		if (t)
+			itg_timer_program(t, itg_time_add(ktime_get(),
+							  READ_ONCE(t->park_wait)));
+	}
+}
+
+/*
  * ITIMER_VIRTUAL and ITIMER_PROF: the hrtimer wakes up when the members,
  * all running, could have used the time left; the clock says whether they
  * did.  If not, it sleeps again for what is left, so it converges on the
- * expiry without a tick's delay.
+ * expiry without a tick's delay.  While no member runs it parks.
  */
-static enum hrtimer_restart itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
+static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 {
+	enum itg_notify res = ITG_NOTIFY_SENT;
 	struct itg_cpu_clock clk;
-	u64 clock;
+	u64 clock, wait, floor;
 
 	clock = itg_cpu_clock_of(t, &clk);
-	if (clock >= t->next)
-		itg_timer_notify(t, itg_timer_advance(t, clock),
-				 t->to_runner ? clk.runner : 0);
-	if (!t->armed) {
+	if (t->armed && clock >= t->next)
+		res = itg_timer_notify(t, itg_timer_advance(t, clock),
+				       t->to_runner ? clk.runner : 0);
+	else if (t->carry)
+		res = itg_timer_notify(t, 0, t->to_runner ? clk.runner : 0);
+	floor = itg_timer_floor(t, res);
+	if (!t->armed && !t->carry) {
 		itg_group_cpu_idle(t->grp);
-		return HRTIMER_NORESTART;
+		return;
 	}
-	hrtimer_set_expires(&t->hrt, itg_time_add(now, itg_cpu_wait(t, clock)));
-	return HRTIMER_RESTART;
+	wait = t->armed ? max(itg_cpu_wait(t, clock), floor) : floor;
+	if (t->armed && !t->carry && !clk.running && itg_cpu_park(t, wait))
+		return;
+	itg_timer_program(t, itg_time_add(now, wait));
 }
 
 static enum hrtimer_restart itg_timer_fn(struct hrtimer *hrt)
 {
 	struct itg_timer *t = container_of(hrt, struct itg_timer, hrt);
-	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	enum itg_notify res = ITG_NOTIFY_SENT;
 	struct itg_group *grp = t->grp;
 	unsigned long flags;
 	ktime_t now, floor;
 
+	atomic64_inc(&itg_stats.callbacks);
 	spin_lock_irqsave(&grp->lock, flags);
-	if (!t->armed || test_bit(ITG_GROUP_DEAD, &grp->flags))
+	/* Disarmed, but expirations still to deliver: the carry retries. */
+	if ((!t->armed && !t->carry) || test_bit(ITG_GROUP_DEAD, &grp->flags))
 		goto out;
 	now = hrtimer_cb_get_time(hrt);
 	if (t->which != ITG_TIMER_REAL) {
-		ret = itg_cpu_timer_fn(t, now);
+		itg_cpu_timer_fn(t, now);
 		goto out;
 	}
-	if (now >= t->next)
-		itg_timer_notify(t, itg_timer_advance(t, now), 0);
-	if (t->armed) {
-		floor = itg_time_add(now, READ_ONCE(itg_min_period_ns));
-		hrtimer_set_expires(hrt, max(t->next, floor));
-		ret = HRTIMER_RESTART;
-	}
+	if (t->armed && now >= t->next)
+		res = itg_timer_notify(t, itg_timer_advance(t, now), 0);
+	else if (t->carry)
+		res = itg_timer_notify(t, 0, 0);
+	floor = itg_time_add(now, itg_timer_floor(t, res));
+	if (t->armed)
+		itg_timer_program(t, max(t->next, floor));
+	else if (t->carry)
+		itg_timer_program(t, floor);
 out:
 	spin_unlock_irqrestore(&grp->lock, flags);
-	return ret;
+	return HRTIMER_NORESTART;
 }
 
 /*
@@ -432,14 +633,32 @@ bool itg_group_cpu_armed(struct itg_group *grp)
 }
 
 /*
- * Only the owning process, under proc->lock, starts a timer; once
- * hrtimer_cancel() returns, no callback runs until we start it again.
+ * A stopped timer forgets what it had still to deliver and where its
+ * search for a target was.  Caller holds grp->lock.
+ */
+static void itg_timer_reset(struct itg_timer *t)
+{
+	t->carry = 0;
+	t->backoff = 0;
+	t->cursor = 0;
+	t->scanned = 0;
+	t->all_block = false;
+}
+
+/*
+ * Stop @t for good (its group is being torn down).  The scheduler probe
+ * starts parked timers only: with the mark cleared first, a start racing
+ * with this one can only come from a probe that took the mark before; the
+ * group's free cancels the timer again after a grace period, when no probe
+ * can be running any more (itg_group_free_work()).
  */
 void itg_timer_stop(struct itg_timer *t)
 {
+	clear_bit(t->which, &t->grp->cpu_parked);
 	hrtimer_cancel(&t->hrt);
 	spin_lock_irq(&t->grp->lock);
 	itg_timer_set_armed(t, false);
+	itg_timer_reset(t);
 	spin_unlock_irq(&t->grp->lock);
 }
 
@@ -461,6 +680,8 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 		if (started < 0)
 			return started;
 	}
+	/* Not parked: only this call starts it now (see itg_timer_stop()). */
+	clear_bit(t->which, &grp->cpu_parked);
 	hrtimer_cancel(&t->hrt);
 	spin_lock_irq(&grp->lock);
 	/* Clocks started by this call count from its beginning: from 0. */
@@ -471,22 +692,66 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	t->cookie = req->cookie;
 	t->interval = req->interval_ns;
 	t->to_runner = req->flags & ITG_SET_TO_RUNNER;
+	t->arm_uid = current_uid();
+	t->arm_euid = current_euid();
+	t->arm_cap_kill = has_capability_noaudit(current, CAP_KILL);
 	itg_timer_set_armed(t, req->value_ns != 0);
+	itg_timer_reset(t);
 	if (t->armed) {
 		/* The counts of the last arming stay readable until now. */
 		t->expirations = 0;
 		t->overruns = 0;
-		t->carry = 0;
 		t->overrun_last = 0;
 		t->next = itg_time_add(now, req->value_ns);
-		first = cpu ? itg_time_add(ktime_get(), itg_cpu_wait(t, now)) :
+		first = cpu ? itg_time_add(ktime_get(),
+					   max_t(u64, itg_cpu_wait(t, now),
+						 READ_ONCE(itg_min_period_ns))) :
 			      t->next;
-		hrtimer_start(&t->hrt, first, ITG_HRTIMER_MODE);
+		itg_timer_program(t, first);
 	}
 	spin_unlock_irq(&grp->lock);
+	/*
+	 * Tracking stops a little later if nothing is armed then: an
+	 * arm/disarm loop does not start and stop it (with its IPIs) each
+	 * time round.
+	 */
 	if (cpu && !itg_group_cpu_armed(grp))
-		itg_cpu_stop(grp);
+		itg_group_cpu_idle(grp);
 	return 0;
+}
+
+/*
+ * A timer read while its signal stays pending: its callbacks are rare
+ * (itg_timer_floor()), so count the expirations that passed, exactly, and
+ * if its signal was taken meanwhile, send the next one and let the
+ * callbacks resume their pace.  @now: the time of @t's clock.  Caller holds
+ * grp->lock.
+ */
+static void itg_timer_catch_up(struct itg_timer *t, ktime_t now)
+{
+	enum itg_notify res = ITG_NOTIFY_STALLED;
+	ktime_t floor;
+
+	if (t->armed && now >= t->next)
+		res = itg_timer_notify(t, itg_timer_advance(t, now), 0);
+	else if (t->carry)
+		res = itg_timer_notify(t, 0, 0);
+	else
+		switch (itg_timer_queued(t, 0)) {
+		case ITG_SIG_FREE:
+		case ITG_SIG_OTHER:
+			res = ITG_NOTIFY_SENT;	/* it was taken */
+			break;
+		default:
+			break;
+		}
+	if (res == ITG_NOTIFY_STALLED)
+		return;
+	t->backoff = 0;
+	clear_bit(t->which, &t->grp->cpu_parked);
+	floor = itg_time_add(ktime_get(), READ_ONCE(itg_min_period_ns));
+	itg_timer_program(t, t->which == ITG_TIMER_REAL && t->armed ?
+			  max(t->next, floor) : floor);
 }
 
 /*
@@ -498,6 +763,7 @@ void itg_group_timer_get(struct itg_group *grp, int which,
 			 struct itg_timer_get *out, u64 *overruns)
 {
 	struct itg_timer *t;
+	ktime_t now;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held() &&
 			 !lockdep_is_held(&grp->proc->lock),
@@ -516,13 +782,16 @@ void itg_group_timer_get(struct itg_group *grp, int which,
 		return;
 	}
 	spin_lock_irq(&grp->lock);
-	out->value_ns = itg_timer_remaining(t, itg_timer_now(t));
+	now = itg_timer_now(t);
+	if (t->backoff && !test_bit(ITG_GROUP_DEAD, &grp->flags))
+		itg_timer_catch_up(t, now);
+	out->value_ns = itg_timer_remaining(t, now);
 	out->interval_ns = t->armed ? t->interval : 0;
 	out->signo = t->signo;
 	out->cookie = t->cookie;
 	out->expirations = t->expirations;
 	rcu_read_lock();
-	itg_timer_still_queued(t, 0);
+	itg_timer_queued(t, 0);
 	rcu_read_unlock();
 	out->overrun = t->overrun_last;
 	if (overruns)

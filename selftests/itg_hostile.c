@@ -8,6 +8,7 @@
  */
 #include <limits.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -16,6 +17,10 @@
 #include "itg_test.h"
 
 #define KTIME_MAX	((uint64_t)INT64_MAX)
+
+/* The storm: private groups per process, threads of the shared one. */
+#define STORM_THREADS	100
+#define STORM_BIG	1000
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -64,49 +69,50 @@ static const uint64_t extremes[] = { 1, KTIME_MAX - 1, KTIME_MAX };
 static const int default_sig[] = { SIGALRM, SIGVTALRM, SIGPROF };
 
 /*
- * Arm @which with every extreme value and interval, then let 3 ms of CPU
- * time (busy) or of wall time (idle) pass: the machine stays responsive and
- * the timer reads back sanely.
+ * Arm @which with value @v and interval @iv, then let 3 ms of CPU time
+ * (@busy) or of wall time pass: the machine stays responsive and the timer
+ * reads back sanely.
  */
+static void extreme_one(struct __test_metadata *_metadata, int fd, int which,
+			uint64_t v, uint64_t iv, int busy)
+{
+	uint64_t most = v > iv ? v : iv;
+	struct itg_timer_get g;
+
+	ASSERT_EQ(0, itg_set(fd, which, v, iv, 0, 0, NULL));
+	if (busy)
+		spin_cpu(3 * MS);
+	else
+		sleep_ns(3 * MS);
+	ASSERT_EQ(0, every_cpu_runs_tasks());
+	ASSERT_EQ(0, itg_get(fd, which, &g));
+	TH_LOG("which %d busy %d value %llu interval %llu: left %llu, %llu expired",
+	       which, busy, (unsigned long long)v, (unsigned long long)iv,
+	       (unsigned long long)g.value_ns,
+	       (unsigned long long)g.expirations);
+	/* Periodic: armed, never 0, never past the larger of the two. */
+	EXPECT_EQ(iv, g.interval_ns);
+	EXPECT_LT(0, g.value_ns);
+	EXPECT_GE(most > 1000 ? most : 1000, g.value_ns);
+	if (v >= KTIME_MAX - 1)
+		EXPECT_EQ(0, g.expirations);
+	/* One expiry at 1 ns, the next one never. */
+	if (v == 1 && iv >= KTIME_MAX - 1 && (busy || which == ITG_TIMER_REAL))
+		EXPECT_EQ(1, g.expirations);
+	ASSERT_EQ(0, itg_set(fd, which, 0, 0, 0, 0, NULL));
+}
+
 static void extremes_of(struct __test_metadata *_metadata, int which)
 {
 	int fd = itg_open(O_CLOEXEC), busy, i, j;
-	struct itg_timer_get g;
 
 	ASSERT_LE(0, fd);
 	rec_install(default_sig[which]);
-	for (busy = 0; busy < 2; busy++) {
-		for (i = 0; i < 3; i++) {
-			for (j = 0; j < 3; j++) {
-				uint64_t v = extremes[i], iv = extremes[j];
-				uint64_t most = v > iv ? v : iv;
-
-				ASSERT_EQ(0, itg_set(fd, which, v, iv, 0, 0, NULL));
-				if (busy)
-					spin_cpu(3 * MS);
-				else
-					sleep_ns(3 * MS);
-				ASSERT_EQ(0, every_cpu_runs_tasks());
-				ASSERT_EQ(0, itg_get(fd, which, &g));
-				TH_LOG("which %d busy %d value %llu interval %llu: left %llu, %llu expirations",
-				       which, busy, (unsigned long long)v,
-				       (unsigned long long)iv,
-				       (unsigned long long)g.value_ns,
-				       (unsigned long long)g.expirations);
-				/* Periodic: armed, never 0, never past the larger of the two. */
-				EXPECT_EQ(iv, g.interval_ns);
-				EXPECT_LT(0, g.value_ns);
-				EXPECT_GE(most > 1000 ? most : 1000, g.value_ns);
-				if (v >= KTIME_MAX - 1) {
-					EXPECT_EQ(0, g.expirations);
-				} else if (iv >= KTIME_MAX - 1 && (busy || which == ITG_TIMER_REAL)) {
-					/* One expiry at 1 ns, the next one never. */
-					EXPECT_EQ(1, g.expirations);
-				}
-				ASSERT_EQ(0, itg_set(fd, which, 0, 0, 0, 0, NULL));
-			}
-		}
-	}
+	for (busy = 0; busy < 2; busy++)
+		for (i = 0; i < 3; i++)
+			for (j = 0; j < 3; j++)
+				extreme_one(_metadata, fd, which, extremes[i],
+					    extremes[j], busy);
 	close(fd);
 }
 
@@ -142,6 +148,607 @@ TEST(prof_interval_ktime_max_after_first_expiry)
 	EXPECT_EQ(1, rec_sum(SIGPROF, SI_TIMER, NULL));
 	EXPECT_EQ(KTIME_MAX, g.interval_ns);
 	EXPECT_LT(KTIME_MAX / 2, g.value_ns);
+	close(fd);
+}
+
+/*
+ * A periodic timer whose signal nobody takes backs off: its callbacks
+ * double their spacing up to once a second, whatever the interval.
+ */
+TEST(blocked_signal_backs_off_callbacks)
+{
+	int fd = itg_open(O_CLOEXEC);
+	long long c0, c1;
+
+	ASSERT_LE(0, fd);
+	sig_block(SIGALRM, SIG_BLOCK);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 1, 1, 0, 0, NULL));
+	/* The ramp: 100 us doubled to 1 s takes about 1.6 s. */
+	sleep_ns(2500 * MS);
+	c0 = counter("callbacks");
+	sleep_ns(2 * SEC);
+	c1 = counter("callbacks");
+	TH_LOG("%lld callbacks in 2 s with the signal blocked", c1 - c0);
+	/* One a second; an unrelated test of this run may add a few. */
+	EXPECT_GE(c1 - c0, 1);
+	EXPECT_LE(c1 - c0, 4);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	signal(SIGALRM, SIG_IGN);	/* discards the pending one */
+	sig_block(SIGALRM, SIG_UNBLOCK);
+	signal(SIGALRM, SIG_DFL);
+	close(fd);
+}
+
+static int take(int sig, int timeout_ms, siginfo_t *si)
+{
+	struct timespec ts = { timeout_ms / 1000, timeout_ms % 1000 * MS };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	return sigtimedwait(&set, si, &ts);
+}
+
+/*
+ * While backed off, every expiration is still counted: a read counts them
+ * up to now, and the signals taken carry exactly the expirations read.
+ */
+TEST(backed_off_timer_counts_every_expiration)
+{
+	int fd = itg_open(O_CLOEXEC);
+	struct itg_timer_get g;
+	uint64_t total = 0, t0, t1;
+	siginfo_t si;
+	int n = 0;
+
+	ASSERT_LE(0, fd);
+	sig_block(SIGALRM, SIG_BLOCK);
+	t0 = mono_ns();
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, MS, MS, 0, 0xC0, NULL));
+	sleep_ns(300 * MS);
+	/* The pending signal: its expirations up to its last fold. */
+	ASSERT_EQ(SIGALRM, take(SIGALRM, 0, &si));
+	EXPECT_EQ(SI_TIMER, si.si_code);
+	total += 1 + si.si_overrun;
+	n++;
+	sleep_ns(20 * MS);
+	/* The read counts up to now and sends what the last signal lacks. */
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_REAL, &g));
+	/* Then stop it: what it counted since is in the same signal. */
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_REAL, &g));
+	t1 = mono_ns();
+	ASSERT_EQ(SIGALRM, take(SIGALRM, 0, &si));
+	total += 1 + si.si_overrun;
+	n++;
+	TH_LOG("%llu expirations read, %d signals carrying %llu",
+	       (unsigned long long)g.expirations, n,
+	       (unsigned long long)total);
+	EXPECT_EQ(g.expirations, total);
+	/* Never more than the time between arming and reading allows. */
+	EXPECT_GE((t1 - t0) / MS, g.expirations);
+	EXPECT_LE(319, g.expirations);
+	signal(SIGALRM, SIG_IGN);
+	sig_block(SIGALRM, SIG_UNBLOCK);
+	signal(SIGALRM, SIG_DFL);
+	close(fd);
+}
+
+/*
+ * A CPU-time timer of a process that sleeps: its clock stands still, so
+ * no callback runs until a member runs again; then it expires on time.
+ */
+TEST(sleeping_cpu_timer_has_no_callbacks)
+{
+	int fd = itg_open(O_CLOEXEC);
+	struct itg_timer_get g;
+	long long c0, c1;
+	uint64_t t0, used;
+
+	ASSERT_LE(0, fd);
+	rec_reset();
+	rec_install(SIGPROF);
+	used = thread_cpu_ns();
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 20 * MS, 0, 0, 0, NULL));
+	sleep_ns(200 * MS);
+	c0 = counter("callbacks");
+	sleep_ns(SEC);
+	c1 = counter("callbacks");
+	TH_LOG("%lld callbacks in 1 s asleep", c1 - c0);
+	EXPECT_GE(2, c1 - c0);
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &g));
+	used = thread_cpu_ns() - used;
+	TH_LOG("%.1f ms of CPU used, %.1f ms left", used / 1e6,
+	       g.value_ns / 1e6);
+	/* Only this thread's CPU time counted, never the time asleep. */
+	EXPECT_LE(20 * MS, g.value_ns + used);
+	/* Awake: it expires after its 20 ms of CPU time. */
+	t0 = thread_cpu_ns();
+	while (!rec_count() && thread_cpu_ns() - t0 < 10 * SEC)
+		;
+	EXPECT_EQ(1, rec_count());
+	close(fd);
+}
+
+/*
+ * The storm of issue #9: a hostile user arms, in many processes and
+ * private groups, every timer with an interval of 1 ns and a signal it
+ * blocks, fills its pending lists, and has one process of many threads
+ * that all block the signal; then everything sleeps.  A victim of another
+ * user spinning on the same CPU keeps >= 90 % of its throughput, and the
+ * module's callbacks stay within the documented rate.
+ */
+#define VICTIM_UID	65533
+#define ATTACK_UID	65534
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void block_rt(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	sigaddset(&set, SIGALRM);
+	sigaddset(&set, SIGVTALRM);
+	sigaddset(&set, SIGPROF);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Arm all three timers of the caller's group: 1 ns, every 1 ns. */
+static int arm_all(int fd)
+{
+	int which, ret = 0;
+
+	for (which = 0; which < ITG_NR_TIMERS; which++)
+		ret |= itg_set(fd, which, 1, 1, SIGRTMIN, 0, NULL);
+	return ret;
+}
+
+struct attack_thread {
+	int fd;
+	int private;
+	pthread_barrier_t *armed;
+};
+
+static void *attack_thread(void *arg)
+{
+	struct attack_thread *a = arg;
+
+	/* Each private group arms REAL: the timer that polls while stalled. */
+	if (a->private && !itg_scope(a->fd, ITG_SCOPE_PRIVATE, NULL))
+		itg_set(a->fd, ITG_TIMER_REAL, 1, 1, SIGRTMIN, 0, NULL);
+	pthread_barrier_wait(a->armed);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * One attacking process: @nthr threads, in private groups if @private,
+ * else all in the shared group, whose timers are armed.  Its pending list
+ * is filled with @fill queued signals.  Writes a byte to @ready once armed.
+ */
+static void attack_process(int nthr, int private, int fill, int ready)
+{
+	static struct attack_thread a;
+	pthread_barrier_t armed;
+	pthread_attr_t attr;
+	union sigval v = { 0 };
+	pthread_t th;
+	int i;
+
+	block_rt();
+	a.fd = itg_open(O_CLOEXEC);
+	a.private = private;
+	a.armed = &armed;
+	pthread_barrier_init(&armed, NULL, nthr + 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	for (i = 0; i < nthr; i++)
+		if (pthread_create(&th, &attr, attack_thread, &a))
+			_exit(3);
+	if (!private && arm_all(a.fd))
+		_exit(4);
+	pthread_barrier_wait(&armed);
+	for (i = 0; i < fill; i++)
+		if (sigqueue(getpid(), SIGRTMIN, v))
+			break;
+	if (write(ready, "r", 1) != 1)
+		_exit(5);
+	for (;;)
+		pause();
+}
+
+struct storm {
+	pid_t pids[64];
+	int n;
+};
+
+/*
+ * @groups private groups, @STORM_THREADS a process, each with its REAL
+ * timer armed; and one process of @big threads with all three timers.
+ */
+static void storm_start(struct __test_metadata *_metadata, struct storm *st,
+			int groups, int big)
+{
+	int p[2], i, nproc = (groups + STORM_THREADS - 1) / STORM_THREADS;
+	char c;
+
+	ASSERT_GT(64, nproc);
+	ASSERT_EQ(0, pipe(p));
+	st->n = 0;
+	for (i = 0; i <= nproc; i++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			close(p[0]);
+			pin_to(0);
+			if (setgid(ATTACK_UID) || setuid(ATTACK_UID))
+				_exit(2);
+			/* The last one: many threads of one shared group. */
+			if (i == nproc)
+				attack_process(big, 0, 1000, p[1]);
+			attack_process(i < nproc - 1 ? STORM_THREADS :
+				       groups - i * STORM_THREADS, 1, 100, p[1]);
+		}
+		st->pids[st->n++] = pid;
+	}
+	close(p[1]);
+	for (i = 0; i < st->n; i++)
+		ASSERT_EQ(1, read(p[0], &c, 1));
+	close(p[0]);
+}
+
+static void storm_stop(struct storm *st)
+{
+	int i;
+
+	for (i = 0; i < st->n; i++)
+		kill(st->pids[i], SIGKILL);
+	for (i = 0; i < st->n; i++)
+		waitpid(st->pids[i], NULL, 0);
+}
+
+static long long read_long(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return atoll(buf);
+}
+
+/* Iterations per second of the victim over @ns. */
+static double rate(atomic_ullong *count, uint64_t ns)
+{
+	uint64_t c0 = atomic_load(count), t0 = mono_ns(), c1, t1;
+
+	sleep_ns(ns);
+	c1 = atomic_load(count);
+	t1 = mono_ns();
+	return (c1 - c0) * 1e9 / (t1 - t0);
+}
+
+TEST(storm_of_stalled_timers_spares_a_victim)
+{
+	atomic_ullong *count;
+	uint64_t n = 0;
+	double alone0, attacked, alone1;
+	long long cb0, cb1, timers, cap;
+	struct rlimit nproc = { RLIM_INFINITY, RLIM_INFINITY };
+	struct storm st;
+	uint64_t t0, t1;
+	pid_t victim;
+
+	if (geteuid())
+		SKIP(return, "needs root to run processes of two users");
+	if (itg_slow())
+		SKIP(return, "the debug kernel's own overhead hides the measure");
+	ASSERT_EQ(0, setrlimit(RLIMIT_NPROC, &nproc));
+	count = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, count);
+	pin_to(1);
+	victim = fork();
+	ASSERT_LE(0, victim);
+	if (!victim) {
+		pin_to(0);
+		if (setgid(VICTIM_UID) || setuid(VICTIM_UID))
+			_exit(2);
+		for (;;)
+			atomic_store_explicit(count, ++n, memory_order_relaxed);
+	}
+	sleep_ns(300 * MS);
+	alone0 = rate(count, SEC);
+	/* Every timer the cap allows: the big process arms 3 of them. */
+	cap = read_long("/sys/module/itimer_group/parameters/max_timers_per_user");
+	ASSERT_LT(3, cap);
+	t0 = mono_ns();
+	storm_start(_metadata, &st, cap - 3, STORM_BIG);
+	timers = counter("armed_real");
+	TH_LOG("%lld timers armed in %.1f s", timers, (mono_ns() - t0) / 1e9);
+	/* The back-off ramp of every timer: 100 us doubled up to 1 s. */
+	sleep_ns(3 * SEC);
+	cb0 = counter("callbacks");
+	t0 = mono_ns();
+	attacked = rate(count, 2 * SEC);
+	cb1 = counter("callbacks");
+	t1 = mono_ns();
+	storm_stop(&st);
+	sleep_ns(300 * MS);
+	alone1 = rate(count, SEC);
+	kill(victim, SIGKILL);
+	waitpid(victim, NULL, 0);
+	TH_LOG("victim: %.0f/s alone, %.0f/s attacked, %.0f/s alone again",
+	       alone0, attacked, alone1);
+	TH_LOG("%lld REAL timers stalled: %.0f callbacks/s", timers,
+	       (cb1 - cb0) * 1e9 / (t1 - t0));
+	EXPECT_LE(cap - 3, timers);
+	EXPECT_GE(attacked, 0.9 * (alone0 + alone1) / 2);
+	/* The documented bound: once a second per stalled timer. */
+	EXPECT_GE(1.2 * timers + 50, (cb1 - cb0) * 1e9 / (t1 - t0));
+}
+
+/*
+ * The exec of a setuid program ends the process's timers: a user must not
+ * keep signalling a process that became root (issue #9, item 4).  The
+ * helper is this program, made setuid root in /tmp; run with
+ * ITG_SUID_HELPER set, it becomes root entirely (uid 0: its user can no
+ * longer kill() it), counts the SIGUSR1s of 300 ms and exits with that.
+ */
+static atomic_int helper_sigs;
+
+static void helper_on_sig(int sig)
+{
+	atomic_fetch_add(&helper_sigs, 1);
+}
+
+__attribute__((constructor)) static void suid_helper(void)
+{
+	sigset_t set;
+
+	if (!getenv("ITG_SUID_HELPER"))
+		return;
+	if (geteuid() == 0 && setuid(0))
+		_exit(90);
+	signal(SIGUSR1, helper_on_sig);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	sleep_ns(300 * MS);
+	_exit(atomic_load(&helper_sigs) > 80 ? 80 : atomic_load(&helper_sigs));
+}
+
+static int copy_self(const char *path, mode_t mode)
+{
+	char buf[65536];
+	int in = open("/proc/self/exe", O_RDONLY), out, ret = 0;
+	ssize_t n;
+
+	unlink(path);
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL, 0700);
+	if (in < 0 || out < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			ret = -1;
+	close(in);
+	if (fchown(out, 0, 0) || fchmod(out, mode))
+		ret = -1;
+	close(out);
+	return ret;
+}
+
+/* As nobody: arm REAL with SIGUSR1 on an fd that survives exec, exec @path. */
+static int signals_after_exec_of(const char *path)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		int fd;
+
+		if (setgid(ATTACK_UID) || setuid(ATTACK_UID))
+			_exit(91);
+		fd = itg_open(0);	/* no O_CLOEXEC */
+		if (fd < 0 || itg_set(fd, ITG_TIMER_REAL, 5 * MS, 5 * MS,
+				      SIGUSR1, 0xBAD, NULL))
+			_exit(92);
+		/* Blocked until the helper has its handler. */
+		sig_block(SIGUSR1, SIG_BLOCK);
+		setenv("ITG_SUID_HELPER", "1", 1);
+		execl(path, path, NULL);
+		_exit(93);
+	}
+	return itg_wait_child(pid);
+}
+
+TEST(exec_of_setuid_program_ends_timers)
+{
+	int plain, suid;
+
+	if (geteuid())
+		SKIP(return, "needs root to make a setuid program");
+	ASSERT_EQ(0, copy_self("/tmp/itg_plain", 0755));
+	ASSERT_EQ(0, copy_self("/tmp/itg_suid", 04755));
+	/* Without a privilege change the timers survive exec (as itimers). */
+	plain = signals_after_exec_of("/tmp/itg_plain");
+	suid = signals_after_exec_of("/tmp/itg_suid");
+	TH_LOG("SIGUSR1s in 300 ms after exec: %d plain, %d setuid", plain,
+	       suid);
+	EXPECT_LE(10, plain);
+	EXPECT_GE(80, plain);
+	EXPECT_EQ(0, suid);
+	unlink("/tmp/itg_plain");
+	unlink("/tmp/itg_suid");
+}
+
+/*
+ * A process that shares the fd table (CLONE_FILES, not a thread) closes
+ * the only fd: the file is gone, and with it the owner's state.
+ */
+static int close_it(void *arg)
+{
+	close(*(int *)arg);
+	return 0;
+}
+
+TEST(close_by_clone_files_sibling_ends_state)
+{
+	static char stack[64 << 10];
+	long long procs0;
+	int fd, got;
+	pid_t pid;
+
+	rec_reset();
+	rec_install(SIGUSR1);
+	procs0 = counter("processes");
+	fd = itg_open(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 2 * MS, 2 * MS, SIGUSR1, 0,
+			     NULL));
+	ASSERT_EQ(procs0 + 1, counter("processes"));
+	sleep_ns(20 * MS);
+	EXPECT_LT(0, rec_count());
+	pid = clone(close_it, stack + sizeof(stack), CLONE_FILES | SIGCHLD,
+		    &fd);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, itg_wait_child(pid));
+	/* Our table has no fd of the device left: the state is gone. */
+	ASSERT_EQ(-1, fcntl(fd, F_GETFD));
+	EXPECT_EQ(procs0, counter("processes"));
+	sleep_ns(5 * MS);	/* a signal queued just before may land */
+	rec_reset();
+	sleep_ns(100 * MS);
+	got = rec_count();
+	EXPECT_EQ(0, got);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+/*
+ * With the state gone, nothing holds the module: it unloads (nothing
+ * armed left for its exit to find) and loads again.
+ */
+TEST(unload_after_clone_files_close_and_reload)
+{
+	static char stack[64 << 10];
+	char params[256] = "", cmdline[1024] = "", *p;
+	const char *ko = getenv("ITG_KO");
+	int fd, kfd, i;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "needs root to unload and load the module");
+	if (!ko)
+		SKIP(return, "ITG_KO not set: not in the test VM");
+	fd = itg_open(0);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < ITG_NR_TIMERS; i++)
+		ASSERT_EQ(0, itg_set(fd, i, 10 * SEC, MS, SIGUSR1, 0, NULL));
+	pid = clone(close_it, stack + sizeof(stack), CLONE_FILES | SIGCHLD,
+		    &fd);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, itg_wait_child(pid));
+	EXPECT_EQ(0, counter("armed_real") + counter("armed_virtual") +
+		     counter("armed_prof"));
+	ASSERT_EQ(0, syscall(SYS_delete_module, "itimer_group", O_NONBLOCK));
+	/* The same parameters as at boot (itg.modparams=a=1,b=2). */
+	kfd = open("/proc/cmdline", O_RDONLY);
+	if (kfd >= 0) {
+		if (read(kfd, cmdline, sizeof(cmdline) - 1) < 0)
+			cmdline[0] = '\0';
+		close(kfd);
+	}
+	p = strstr(cmdline, "itg.modparams=");
+	if (p && sscanf(p + strlen("itg.modparams="), "%255s", params) == 1) {
+		for (p = params; *p; p++)
+			if (*p == ',')
+				*p = ' ';
+	}
+	kfd = open(ko, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, kfd);
+	ASSERT_EQ(0, syscall(SYS_finit_module, kfd, params, 0));
+	close(kfd);
+	for (i = 0; i < 100 && access(ITG_PATH, F_OK); i++)
+		sleep_ns(10 * MS);
+	fd = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	close(fd);
+}
+
+/* Function-call IPIs (CAL) that CPU @cpu took since boot, or -1. */
+static long long ipis_of(int cpu)
+{
+	char line[4096];
+	long long v = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line;
+		int i;
+
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "CAL:", 4))
+			continue;
+		p += 4;
+		for (i = 0; i <= cpu; i++)
+			v = strtoll(p, &p, 10);
+		break;
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void arm_disarm_loop(int fd, int which, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		itg_set(fd, which, SEC, 0, 0, 0, NULL);
+		itg_set(fd, which, 0, 0, 0, 0, NULL);
+	}
+}
+
+/*
+ * Arming and disarming CPU-time timers in a loop on CPU 0 sends no IPI to
+ * CPU 1, which runs no member (issue #9, item 7): no more than the same
+ * loop on ITIMER_REAL, which needs none, in the same run.
+ */
+TEST(arm_disarm_loop_interrupts_no_other_cpu)
+{
+	long long base0, base1, cpu0, cpu1;
+	int fd;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || ipis_of(1) < 0)
+		SKIP(return, "needs two CPUs and CAL in /proc/interrupts");
+	pin_to(0);
+	fd = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	base0 = ipis_of(1);
+	arm_disarm_loop(fd, ITG_TIMER_REAL, 500);
+	base1 = ipis_of(1);
+	cpu0 = ipis_of(1);
+	arm_disarm_loop(fd, ITG_TIMER_PROF, 250);
+	arm_disarm_loop(fd, ITG_TIMER_VIRTUAL, 250);
+	cpu1 = ipis_of(1);
+	TH_LOG("IPIs to CPU 1: %lld in 500 REAL arms, %lld in 500 CPU-time arms",
+	       base1 - base0, cpu1 - cpu0);
+	EXPECT_GE(base1 - base0 + 10, cpu1 - cpu0);
 	close(fd);
 }
 

@@ -52,7 +52,7 @@ FIXTURE_SETUP(limits)
 	self->timers = read_param(PARAM("max_timers_per_user"));
 	self->period = read_param(PARAM("min_period_ns"));
 	ASSERT_EQ(65536, self->groups);
-	ASSERT_EQ(65536, self->timers);
+	ASSERT_EQ(4096, self->timers);
 	ASSERT_EQ(100000, self->period);
 }
 

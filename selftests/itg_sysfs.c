@@ -160,7 +160,11 @@ TEST(overruns_and_coalesced_signals_counted)
 	/* One signal; every other expiration is an overrun. */
 	EXPECT_EQ(g.expirations - 1, counter("overruns") - ovr0);
 	EXPECT_EQ(recs[0].overrun, counter("overruns") - ovr0);
-	EXPECT_GE(counter("signals_coalesced") - coal0, 10);
+	/*
+	 * Events, not expirations: the callbacks back off while the signal
+	 * stays pending (5 ms apart, then 6.4, 12.8, ... ms).
+	 */
+	EXPECT_GE(counter("signals_coalesced") - coal0, 5);
 	close(fd);
 	signal(SIGALRM, SIG_DFL);
 }
