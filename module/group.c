@@ -26,16 +26,20 @@
 #define ITG_CPU_IDLE_DELAY	(HZ / 20)
 
 static DEFINE_MUTEX(itg_lock);
-static DEFINE_HASHTABLE(itg_procs, 8);
 /*
- * Private groups by thread.  Not an rhashtable: its lookups retry while a
- * resize moves an entry, and a lookup from an hrtimer callback or an IPI
- * that interrupted the resize worker on the same CPU retried forever (a
- * hard hang, seen under QEMU).  RCU hlist readers never wait for writers.
- * 4096 buckets: two entries a chain at 10,000 private groups.
+ * Processes by global tgid, private groups by global tid: xarrays, so that
+ * a lookup (the scheduler probe does one at every context switch while a
+ * group tracks CPU time) costs a walk bounded by the width of a pid (at
+ * most four levels for pid_max 4M), whatever the number of processes or
+ * groups.  Readers (RCU) never wait for writers, which are in task context.
+ * Not an rhashtable: its lookups retry while a resize moves an entry, and
+ * a lookup from an hrtimer callback or an IPI that interrupted the resize
+ * worker on the same CPU retried forever (a hard hang, seen under QEMU).
+ * A number is reused only after its process or thread is gone; until its
+ * entry is removed, a lookup checks that the entry is the one it wants.
  */
-static DEFINE_HASHTABLE(itg_private, 12);
-static DEFINE_RAW_SPINLOCK(itg_private_lock);	/* raw: the exit probe */
+static DEFINE_XARRAY(itg_procs);	/* writers: itg_lock */
+static DEFINE_XARRAY(itg_private);	/* writers: proc->lock of the group */
 static atomic_t itg_nr_private = ATOMIC_INIT(0);
 static atomic64_t itg_next_id = ATOMIC64_INIT(0);
 static struct workqueue_struct *itg_wq;
@@ -85,15 +89,17 @@ static void itg_group_put(struct itg_group *grp)
 void itg_proc_put(struct itg_proc *proc)
 {
 	if (refcount_dec_and_test(&proc->ref)) {
+		itg_user_put(proc->user);
 		put_pid(proc->tgid);
 		kfree_rcu(proc, rcu);
 	}
 }
 
 /*
- * Stop sending signals from @grp and, for a private group, free its key at
- * once (a new thread may get the same task_struct).  Callable in atomic
- * context.  True for the one caller that stopped it.
+ * Stop sending signals from @grp; a private group lets go of its thread at
+ * once (lookups skip a dead group: a new thread may get the same
+ * task_struct or tid before the entry goes).  Callable in atomic context.
+ * True for the one caller that stopped it.
  */
 static bool itg_group_mark_dead(struct itg_group *grp)
 {
@@ -101,9 +107,6 @@ static bool itg_group_mark_dead(struct itg_group *grp)
 		return false;
 	if (grp->key) {
 		RCU_INIT_POINTER(grp->task, NULL);
-		raw_spin_lock(&itg_private_lock);
-		hash_del_rcu(&grp->pnode);
-		raw_spin_unlock(&itg_private_lock);
 		atomic_dec(&grp->proc->nr_private);
 		atomic_dec(&itg_nr_private);
 	}
@@ -123,6 +126,9 @@ static void itg_group_unlink(struct itg_group *grp)
 						      ITG_SCOPE_SHARED]);
 	itg_user_count_group(grp->proc->user, -1);
 	itg_group_mark_dead(grp);
+	/* Unless its tid went to a new thread's private group meanwhile. */
+	if (grp->key)
+		xa_cmpxchg(&itg_private, grp->tid, grp, NULL, 0);
 	for (i = 0; i < ITG_NR_TIMERS; i++)
 		if (grp->timers[i])
 			itg_timer_stop(grp->timers[i]);
@@ -181,6 +187,7 @@ static struct itg_group *itg_group_new(struct itg_proc *proc,
 	grp->proc = proc;
 	refcount_inc(&proc->ref);
 	grp->key = tsk;
+	grp->tid = tsk ? task_pid_nr(tsk) : 0;
 	RCU_INIT_POINTER(grp->task, tsk);
 	INIT_LIST_HEAD(&grp->link);
 	refcount_set(&grp->ref, 1);
@@ -201,7 +208,8 @@ static void itg_proc_kill(struct itg_proc *proc)
 		return;
 	}
 	proc->dead = true;
-	hash_del_rcu(&proc->hnode);
+	/* Unless its number went to a new process's state meanwhile. */
+	xa_cmpxchg(&itg_procs, pid_nr(proc->tgid), proc, NULL, 0);
 	atomic_long_dec(&itg_stats.processes);
 	mutex_unlock(&itg_lock);
 
@@ -221,15 +229,32 @@ static void itg_proc_kill_work(struct work_struct *work)
 	itg_proc_put(proc);
 }
 
-/* Caller holds RCU or itg_lock. */
+/* Caller holds RCU or itg_lock.  O(1): see itg_procs. */
 struct itg_proc *itg_proc_lookup(struct pid *tgid)
+{
+	struct itg_proc *proc = xa_load(&itg_procs, pid_nr(tgid));
+
+	return proc && proc->tgid == tgid ? proc : NULL;
+}
+
+/*
+ * The first process with state at or after *@index, with a reference, and
+ * *@index past it; NULL at the end.  No lock is held between two calls.
+ */
+struct itg_proc *itg_proc_next(unsigned long *index)
 {
 	struct itg_proc *proc;
 
-	hash_for_each_possible_rcu(itg_procs, proc, hnode, (unsigned long)tgid)
-		if (proc->tgid == tgid)
-			return proc;
-	return NULL;
+	rcu_read_lock();
+	for (;;) {
+		proc = xa_find(&itg_procs, index, ULONG_MAX, XA_PRESENT);
+		if (!proc || refcount_inc_not_zero(&proc->ref))
+			break;
+		++*index;
+	}
+	rcu_read_unlock();
+	++*index;
+	return proc;
 }
 
 static struct itg_proc *itg_proc_new(struct pid *tgid)
@@ -239,11 +264,15 @@ static struct itg_proc *itg_proc_new(struct pid *tgid)
 
 	if (!user)
 		return ERR_PTR(-ENOMEM);
-	if (!itg_user_may_add_group(user))
+	if (!itg_user_may_add_group(user)) {
+		itg_user_put(user);
 		return ERR_PTR(-EAGAIN);
+	}
 	proc = kzalloc(sizeof(*proc), GFP_KERNEL_ACCOUNT);
-	if (!proc)
+	if (!proc) {
+		itg_user_put(user);
 		return ERR_PTR(-ENOMEM);
+	}
 	proc->tgid = get_pid(tgid);
 	proc->user = user;
 	refcount_set(&proc->ref, 1);
@@ -261,12 +290,25 @@ static struct itg_proc *itg_proc_new(struct pid *tgid)
 	return proc;
 }
 
-/* The calling process's state, created on first use; a reference. */
-static struct itg_proc *itg_proc_get_current(void)
+/* Undo itg_proc_new() of a state that never became visible. */
+static void itg_proc_free_new(struct itg_proc *proc)
+{
+	mutex_lock(&proc->lock);
+	proc->gone = true;
+	itg_group_unlink(proc->shared);
+	mutex_unlock(&proc->lock);
+	itg_proc_put(proc);
+}
+
+/*
+ * The calling process's state, created on first use (*@created set); a
+ * reference.
+ */
+static struct itg_proc *itg_proc_get_current(bool *created)
 {
 	struct pid *tgid = task_tgid(current);
 	struct itg_proc *proc;
-	bool created = false;
+	int ret;
 
 	rcu_read_lock();
 	proc = itg_proc_lookup(tgid);
@@ -289,33 +331,34 @@ static struct itg_proc *itg_proc_get_current(void)
 			mutex_unlock(&itg_lock);
 			return proc;
 		}
-		hash_add_rcu(itg_procs, &proc->hnode, (unsigned long)tgid);
+		/* Over a dead process's entry that its kill will not remove. */
+		ret = xa_err(xa_store(&itg_procs, pid_nr(tgid), proc,
+				      GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			mutex_unlock(&itg_lock);
+			itg_proc_free_new(proc);
+			return ERR_PTR(ret);
+		}
 		atomic_long_inc(&itg_stats.processes);
-		created = true;
+		*created = true;
 	}
 	refcount_inc(&proc->ref);
 	mutex_unlock(&itg_lock);
-
-	/*
-	 * The fd of this call may have been closed meanwhile, and with it the
-	 * process's last one: its flush found no state to stop.  Checked after
-	 * the state is visible, so that one of the two sees the other.
-	 */
-	if (created && !itg_owner_has_fd(tgid)) {
-		itg_proc_kill(proc);
-		itg_proc_put(proc);
-		return ERR_PTR(-EBADF);
-	}
 	return proc;
 }
 
 /*
  * The calling process's state with its lock held, for an ioctl.  EBADF if
  * the state went away because the process closed its last fd meanwhile.
+ * *@created: the state was created by this call (the caller checks that
+ * the fd of its call was not closed meanwhile).
  */
-struct itg_proc *itg_proc_lock_current(void)
+struct itg_proc *itg_proc_lock_current(bool *created)
 {
-	struct itg_proc *proc = itg_proc_get_current();
+	struct itg_proc *proc;
+
+	*created = false;
+	proc = itg_proc_get_current(created);
 
 	if (IS_ERR(proc))
 		return proc;
@@ -350,15 +393,12 @@ void itg_proc_kill_pid(struct pid *tgid)
 	}
 }
 
-/* Any context, under RCU; bounded: it never waits for a writer. */
+/* Any context, under RCU; O(1) and never waits for a writer. */
 static struct itg_group *itg_private_lookup(struct task_struct *tsk)
 {
-	struct itg_group *grp;
+	struct itg_group *grp = xa_load(&itg_private, task_pid_nr(tsk));
 
-	hash_for_each_possible_rcu(itg_private, grp, pnode, (unsigned long)tsk)
-		if (grp->key == tsk)
-			return grp;
-	return NULL;
+	return grp && grp->key == tsk ? grp : NULL;
 }
 
 /* @tsk's live private group, if any.  Caller holds RCU. */
@@ -466,119 +506,11 @@ void itg_group_info(struct itg_group *grp, struct itg_group_info *info)
 			info->armed |= 1U << i;
 }
 
-/* The member tids of @grp, comma-separated, as the reader sees them. */
-static void itg_render_tids(struct itg_buf *b, struct itg_group *grp)
-{
-	struct task_struct *leader, *tsk;
-	const char *sep = "";
-	unsigned int nr = 1;
-
-	/* Room for every thread, so that the RCU section need not grow it. */
-	rcu_read_lock();
-	leader = pid_task(grp->proc->tgid, PIDTYPE_TGID);
-	if (leader)
-		nr = get_nr_threads(leader);
-	rcu_read_unlock();
-	if (!itg_buf_reserve(b, nr * 12 + 16))
-		return;
-	rcu_read_lock();
-	b->atomic = true;
-	if (grp->key) {
-		tsk = rcu_dereference(grp->task);
-		if (tsk) {
-			itg_buf_printf(b, "%d", task_pid_vnr(tsk));
-			sep = ",";
-		}
-	} else {
-		leader = pid_task(grp->proc->tgid, PIDTYPE_TGID);
-		if (leader) {
-			for_each_thread(leader, tsk) {
-				if ((tsk->flags & PF_EXITING) ||
-				    itg_task_is_private(grp->proc, tsk))
-					continue;
-				itg_buf_printf(b, "%s%d", sep,
-					       task_pid_vnr(tsk));
-				sep = ",";
-			}
-		}
-	}
-	b->atomic = false;
-	rcu_read_unlock();
-	if (!*sep)
-		itg_buf_printf(b, "-");
-}
-
-static void itg_render_group(struct itg_buf *b, struct itg_group *grp,
-			     pid_t tgid, uid_t uid)
-{
-	struct itg_timer_get g;
-	u64 overruns;
-	int i;
-
-	itg_buf_printf(b, "%d %u %llu %s ", tgid, uid, grp->id,
-		       grp->key ? "private" : "shared");
-	itg_render_tids(b, grp);
-	for (i = 0; i < ITG_NR_TIMERS; i++) {
-		itg_group_timer_get(grp, i, &g, &overruns);
-		itg_buf_printf(b, " %llu %llu %u %llu %llu", g.value_ns,
-			       g.interval_ns, g.signo, g.expirations, overruns);
-	}
-	itg_buf_printf(b, "\n");
-}
-
-/*
- * The groups table (sysfs): a line per group of every process whose
- * effective uid is @cred's, or of all processes if @all.  Processes outside
- * the reader's pid namespace are left out.
- */
-void itg_groups_render(struct itg_buf *b, const struct cred *cred, bool all)
-{
-	struct itg_group *grp;
-	struct itg_proc *proc;
-	kuid_t owner;
-	pid_t tgid;
-	int bkt;
-
-	itg_buf_printf(b, "# tgid uid group scope tids");
-	for (bkt = 0; bkt < ITG_NR_TIMERS; bkt++) {
-		static const char * const name[] = { "real", "virtual", "prof" };
-
-		itg_buf_printf(b, " %s_value_ns %s_interval_ns %s_signo %s_expirations %s_overruns",
-			       name[bkt], name[bkt], name[bkt], name[bkt],
-			       name[bkt]);
-	}
-	itg_buf_printf(b, "\n");
-
-	mutex_lock(&itg_lock);
-	hash_for_each(itg_procs, bkt, proc, hnode) {
-		struct task_struct *leader;
-
-		tgid = pid_vnr(proc->tgid);
-		rcu_read_lock();
-		leader = pid_task(proc->tgid, PIDTYPE_TGID);
-		if (leader)
-			owner = task_euid(leader);
-		rcu_read_unlock();
-		if (!tgid || !leader || (!all && !uid_eq(owner, cred->euid)))
-			continue;
-		mutex_lock(&proc->lock);
-		list_for_each_entry(grp, &proc->groups, link)
-			itg_render_group(b, grp, tgid,
-					 from_kuid_munged(cred->user_ns, owner));
-		mutex_unlock(&proc->lock);
-	}
-	mutex_unlock(&itg_lock);
-	if (b->full && b->cap > 32) {
-		b->full = false;
-		b->len = min(b->len, b->cap - 32);
-		itg_buf_printf(b, "\n# truncated\n");
-	}
-}
-
 /* Move the calling thread into a new private group or back to shared. */
 int itg_set_scope(struct itg_proc *proc, u32 scope)
 {
 	struct itg_group *grp;
+	int ret;
 
 	lockdep_assert_held(&proc->lock);
 	grp = itg_group_of_current(proc);
@@ -600,10 +532,14 @@ int itg_set_scope(struct itg_proc *proc, u32 scope)
 	/* Counted before it is visible, so that no lookup sees it uncounted. */
 	atomic_inc(&proc->nr_private);
 	atomic_inc(&itg_nr_private);
-	/* A thread's old private group left the hash when it died. */
-	raw_spin_lock(&itg_private_lock);
-	hash_add_rcu(itg_private, &grp->pnode, (unsigned long)current);
-	raw_spin_unlock(&itg_private_lock);
+	/* Over a dead thread's entry (its tid reused) that stays dead. */
+	ret = xa_err(xa_store(&itg_private, grp->tid, grp, GFP_KERNEL_ACCOUNT));
+	if (ret) {
+		atomic_dec(&proc->nr_private);
+		atomic_dec(&itg_nr_private);
+		itg_group_put(grp);
+		return ret;
+	}
 	list_add_tail(&grp->link, &proc->groups);
 	atomic_long_inc(&itg_stats.groups[ITG_SCOPE_PRIVATE]);
 	itg_user_count_group(proc->user, 1);
@@ -725,19 +661,11 @@ err_group_cache:
 /* Kill every process's state, one at a time under no lock. */
 static void itg_procs_kill_all(void)
 {
+	unsigned long index = 0;
 	struct itg_proc *proc;
-	int bkt;
 
-	for (;;) {
-		mutex_lock(&itg_lock);
-		hash_for_each(itg_procs, bkt, proc, hnode)
-			if (refcount_inc_not_zero(&proc->ref))
-				goto found;
-		mutex_unlock(&itg_lock);
-		return;
-found:
-		mutex_unlock(&itg_lock);
-		itg_proc_kill(proc);	/* unhashes it */
+	while ((proc = itg_proc_next(&index))) {
+		itg_proc_kill(proc);
 		itg_proc_put(proc);
 	}
 }

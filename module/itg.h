@@ -4,11 +4,12 @@
  *
  * Objects and their locks:
  *
- *   itg_procs (hash, RCU readers)  per-process state, keyed by tgid
+ *   itg_procs (xarray, RCU readers) per-process state, by global tgid
  *     itg_lock (mutex)             adds and removes procs
- *   itg_private (hash, RCU readers) thread -> its private group; read
- *                                  from hardirq and scheduler context
- *     itg_private_lock (raw spin)  adds and removes private groups
+ *   itg_private (xarray, RCU readers) thread -> its private group, by
+ *                                  global tid; read from hardirq and
+ *                                  scheduler context; written in task
+ *                                  context under the group's proc->lock
  *   itg_proc.lock (mutex)          the proc's group list, scope changes,
  *                                  every timer ioctl of the process
  *   itg_group.lock (spinlock)      the timer state of the group's three
@@ -32,7 +33,6 @@
 #include "compat.h"
 
 struct itg_group;
-struct itg_buf;
 struct cred;
 struct itg_user;
 
@@ -74,7 +74,7 @@ struct itg_group {
 	struct itg_proc *proc;		/* holds a reference */
 	struct task_struct *key;	/* private: itg_private key, immutable */
 	struct task_struct __rcu *task;	/* private: member, NULL once exiting */
-	struct hlist_node pnode;	/* itg_private: itg_private_lock */
+	pid_t tid;			/* private: global tid, itg_private key */
 	struct list_head link;		/* proc->groups: proc->lock */
 	unsigned long flags;		/* ITG_GROUP_* bits */
 	refcount_t ref;
@@ -99,7 +99,6 @@ struct itg_group {
 struct itg_proc {
 	struct pid *tgid;		/* holds a reference */
 	struct itg_user *user;		/* charged for its groups, timers */
-	struct hlist_node hnode;	/* itg_procs: itg_lock */
 	refcount_t ref;
 	struct mutex lock;		/* groups, scope, timer ioctls */
 	struct list_head groups;	/* shared group first: lock */
@@ -115,7 +114,7 @@ struct itg_proc {
 /* group.c */
 int itg_groups_init(void);
 void itg_groups_exit(void);
-struct itg_proc *itg_proc_lock_current(void);
+struct itg_proc *itg_proc_lock_current(bool *created);
 void itg_proc_unlock(struct itg_proc *proc);
 void itg_proc_put(struct itg_proc *proc);
 void itg_proc_kill_pid(struct pid *tgid);
@@ -124,10 +123,10 @@ struct itg_group *itg_group_of_current_rcu(void);
 bool itg_task_is_private(struct itg_proc *proc, struct task_struct *tsk);
 struct itg_group *itg_private_group(struct task_struct *tsk);
 struct itg_proc *itg_proc_lookup(struct pid *tgid);
+struct itg_proc *itg_proc_next(unsigned long *index);
 void itg_group_cpu_idle(struct itg_group *grp);
 int itg_set_scope(struct itg_proc *proc, u32 scope);
 void itg_group_info(struct itg_group *grp, struct itg_group_info *info);
-void itg_groups_render(struct itg_buf *b, const struct cred *cred, bool all);
 
 /* Module-wide counters for sysfs (sysfs.c). */
 struct itg_stats {
@@ -142,17 +141,6 @@ struct itg_stats {
 };
 
 extern struct itg_stats itg_stats;
-
-/* A growing text buffer for the sysfs table. */
-struct itg_buf {
-	char *p;
-	size_t len, cap;
-	bool atomic;		/* may not grow now (RCU read side) */
-	bool full;		/* out of room: the rest was dropped */
-};
-
-__printf(2, 3) void itg_buf_printf(struct itg_buf *b, const char *fmt, ...);
-bool itg_buf_reserve(struct itg_buf *b, size_t n);
 
 /* A group's CPU-time clocks, as itg_cpu_read() found them. */
 struct itg_cpu_clock {
@@ -179,10 +167,8 @@ bool itg_user_may_add_group(struct itg_user *u);
 bool itg_user_may_arm(struct itg_user *u);
 void itg_user_count_group(struct itg_user *u, int delta);
 void itg_user_count_timer(struct itg_user *u, int delta);
+void itg_user_put(struct itg_user *u);
 void itg_users_exit(void);
-
-/* main.c */
-bool itg_owner_has_fd(struct pid *tgid);
 
 /* sysfs.c */
 extern const struct attribute_group *itg_sysfs_groups[];

@@ -66,6 +66,27 @@ static int itg_check_signo(u32 signo)
 	return 0;
 }
 
+static bool itg_owner_has_fd(struct pid *tgid);
+
+/*
+ * The calling process's state, locked, for an ioctl.  The fd of this call
+ * may have been closed meanwhile, and with it the process's last one: its
+ * flush found no state to stop.  So a state this call created is checked
+ * after it is visible, so that one of the two sees the other.
+ */
+static struct itg_proc *itg_ioctl_proc(void)
+{
+	struct itg_proc *proc;
+	bool created;
+
+	proc = itg_proc_lock_current(&created);
+	if (IS_ERR(proc) || !created || itg_owner_has_fd(task_tgid(current)))
+		return proc;
+	itg_proc_unlock(proc);
+	itg_proc_kill_pid(task_tgid(current));
+	return ERR_PTR(-EBADF);
+}
+
 static long itg_ioctl_set_timer(void __user *uarg)
 {
 	struct itg_timer_set req = {};
@@ -91,7 +112,7 @@ static long itg_ioctl_set_timer(void __user *uarg)
 	if (ret)
 		return ret;
 
-	proc = itg_proc_lock_current();
+	proc = itg_ioctl_proc();
 	if (IS_ERR(proc))
 		return PTR_ERR(proc);
 	grp = itg_group_of_current(proc);
@@ -128,7 +149,7 @@ static long itg_ioctl_get_timer(void __user *uarg)
 	if (grp)
 		return itg_copy_out(uarg, &req, sizeof(req), usize);
 
-	proc = itg_proc_lock_current();
+	proc = itg_ioctl_proc();
 	if (IS_ERR(proc))
 		return PTR_ERR(proc);
 	grp = itg_group_of_current(proc);
@@ -151,7 +172,7 @@ static long itg_ioctl_get_group(void __user *uarg)
 	if (req.flags || !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)))
 		return -EINVAL;
 
-	proc = itg_proc_lock_current();
+	proc = itg_ioctl_proc();
 	if (IS_ERR(proc))
 		return PTR_ERR(proc);
 	itg_group_info(itg_group_of_current(proc), &req);
@@ -176,7 +197,7 @@ static long itg_ioctl_set_scope(void __user *uarg)
 	if (ret)
 		return ret;
 
-	proc = itg_proc_lock_current();
+	proc = itg_ioctl_proc();
 	if (IS_ERR(proc))
 		return PTR_ERR(proc);
 	ret = itg_set_scope(proc, req.scope);
@@ -313,7 +334,7 @@ static bool itg_owner_table(struct pid *tgid, struct files_struct *files)
 }
 
 /* Does the calling thread's fd table hold an fd of process @tgid? */
-bool itg_owner_has_fd(struct pid *tgid)
+static bool itg_owner_has_fd(struct pid *tgid)
 {
 	return current->files && iterate_fd(current->files, 0, itg_fd_match,
 					    tgid);

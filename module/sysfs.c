@@ -16,12 +16,24 @@
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
 #include "itg.h"
 
 struct itg_stats itg_stats;
+
+/* A growing text buffer for the groups table. */
+struct itg_buf {
+	char *p;
+	size_t len, cap;
+	bool atomic;		/* may not grow now (RCU read side) */
+	bool full;		/* out of room: the rest was dropped */
+};
 
 /* The groups table stops growing here (and says so on its last line). */
 #define ITG_TABLE_MAX	(64 << 20)
@@ -45,7 +57,7 @@ static bool itg_buf_grow(struct itg_buf *b)
 }
 
 /* Make room for @n more bytes now; false (and @b->full) if it cannot. */
-bool itg_buf_reserve(struct itg_buf *b, size_t n)
+static bool itg_buf_reserve(struct itg_buf *b, size_t n)
 {
 	while (!b->full && b->cap - b->len <= n)
 		if (!itg_buf_grow(b))
@@ -57,7 +69,8 @@ bool itg_buf_reserve(struct itg_buf *b, size_t n)
  * Append to @b, growing it (which may sleep) unless @b->atomic.  What does
  * not fit is dropped and @b->full set.
  */
-void itg_buf_printf(struct itg_buf *b, const char *fmt, ...)
+static __printf(2, 3) void itg_buf_printf(struct itg_buf *b, const char *fmt,
+					   ...)
 {
 	va_list ap;
 	int n;
@@ -79,6 +92,123 @@ void itg_buf_printf(struct itg_buf *b, const char *fmt, ...)
 			b->full = true;
 			return;
 		}
+	}
+}
+
+/* The groups table: its lines (see Documentation/sysfs.rst). */
+
+/* The member tids of @grp, comma-separated, as the reader sees them. */
+static void itg_render_tids(struct itg_buf *b, struct itg_group *grp)
+{
+	struct task_struct *leader, *tsk;
+	const char *sep = "";
+	unsigned int nr = 1;
+
+	/* Room for every thread, so that the RCU section need not grow it. */
+	rcu_read_lock();
+	leader = pid_task(grp->proc->tgid, PIDTYPE_TGID);
+	if (leader)
+		nr = get_nr_threads(leader);
+	rcu_read_unlock();
+	if (!itg_buf_reserve(b, nr * 12 + 16))
+		return;
+	rcu_read_lock();
+	b->atomic = true;
+	if (grp->key) {
+		tsk = rcu_dereference(grp->task);
+		if (tsk) {
+			itg_buf_printf(b, "%d", task_pid_vnr(tsk));
+			sep = ",";
+		}
+	} else {
+		leader = pid_task(grp->proc->tgid, PIDTYPE_TGID);
+		if (leader) {
+			for_each_thread(leader, tsk) {
+				if ((tsk->flags & PF_EXITING) ||
+				    itg_task_is_private(grp->proc, tsk))
+					continue;
+				itg_buf_printf(b, "%s%d", sep,
+					       task_pid_vnr(tsk));
+				sep = ",";
+			}
+		}
+	}
+	b->atomic = false;
+	rcu_read_unlock();
+	if (!*sep)
+		itg_buf_printf(b, "-");
+}
+
+static void itg_render_group(struct itg_buf *b, struct itg_group *grp,
+			     pid_t tgid, uid_t uid)
+{
+	struct itg_timer_get g;
+	u64 overruns;
+	int i;
+
+	itg_buf_printf(b, "%d %u %llu %s ", tgid, uid, grp->id,
+		       grp->key ? "private" : "shared");
+	itg_render_tids(b, grp);
+	for (i = 0; i < ITG_NR_TIMERS; i++) {
+		itg_group_timer_get(grp, i, &g, &overruns);
+		itg_buf_printf(b, " %llu %llu %u %llu %llu", g.value_ns,
+			       g.interval_ns, g.signo, g.expirations, overruns);
+	}
+	itg_buf_printf(b, "\n");
+}
+
+/*
+ * The groups table (sysfs): a line per group of every process whose
+ * effective uid is @cred's, or of all processes if @all.  Processes outside
+ * the reader's pid namespace are left out.
+ */
+static void itg_groups_render(struct itg_buf *b, const struct cred *cred,
+			      bool all)
+{
+	unsigned long index = 0;
+	struct itg_group *grp;
+	struct itg_proc *proc;
+	kuid_t owner;
+	pid_t tgid;
+	int bkt;
+
+	itg_buf_printf(b, "# tgid uid group scope tids");
+	for (bkt = 0; bkt < ITG_NR_TIMERS; bkt++) {
+		static const char * const name[] = { "real", "virtual", "prof" };
+
+		itg_buf_printf(b, " %s_value_ns %s_interval_ns %s_signo %s_expirations %s_overruns",
+			       name[bkt], name[bkt], name[bkt], name[bkt],
+			       name[bkt]);
+	}
+	itg_buf_printf(b, "\n");
+
+	/*
+	 * One process at a time, under its own lock only: a reader in a loop
+	 * delays no other process's ioctls and no teardown.
+	 */
+	while ((proc = itg_proc_next(&index))) {
+		struct task_struct *leader;
+
+		tgid = pid_vnr(proc->tgid);
+		rcu_read_lock();
+		leader = pid_task(proc->tgid, PIDTYPE_TGID);
+		if (leader)
+			owner = task_euid(leader);
+		rcu_read_unlock();
+		if (tgid && leader && (all || uid_eq(owner, cred->euid))) {
+			mutex_lock(&proc->lock);
+			list_for_each_entry(grp, &proc->groups, link)
+				itg_render_group(b, grp, tgid,
+						 from_kuid_munged(cred->user_ns,
+								  owner));
+			mutex_unlock(&proc->lock);
+		}
+		itg_proc_put(proc);
+	}
+	if (b->full && b->cap > 32) {
+		b->full = false;
+		b->len = min(b->len, b->cap - 32);
+		itg_buf_printf(b, "\n# truncated\n");
 	}
 }
 

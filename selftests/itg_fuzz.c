@@ -8,9 +8,13 @@
  * ones), random sizes and fields, and pointers that are valid, NULL,
  * unmapped, read-only, straddling an unmapped page or in kernel space.
  * Timers armed this way fire with random signals (some caught, some
- * ignored) and random, tiny intervals.  Every call must succeed or fail
- * with a documented errno; the seed is printed so that a run can be
- * replayed.  Exit status 0 when all answers were documented ones.
+ * ignored, some blocked) and random intervals, from 1 ns to KTIME_MAX.
+ * Beside the workers, a chaos thread fills pending lists, blocks and
+ * unblocks signals, and runs children that share the fd table
+ * (CLONE_FILES), enter a user namespace, or exec a setuid program (when
+ * run as root) with timers armed.  Every call must succeed or fail with a
+ * documented errno; the seed is printed so that a run can be replayed.
+ * Exit status 0 when all answers were documented ones.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +27,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,10 +82,11 @@ static void on_signal(int sig)
 static uint64_t rand_ns(uint64_t *s)
 {
 	static const uint64_t pick[] = { 0, 1, 1000, 100000, 1000000, 5000000,
-					 1000000000ULL, 1ULL << 62 };
+					 1000000000ULL, 1ULL << 62,
+					 INT64_MAX - 1, INT64_MAX };
 	uint64_t r = next_rand(s);
 
-	return r % 8 ? pick[r % ARRAY_SIZE(pick)] : next_rand(s);
+	return r % 10 ? pick[r % ARRAY_SIZE(pick)] : next_rand(s);
 }
 
 static void fill(uint64_t *s, unsigned char *buf, size_t len, int kind)
@@ -179,12 +188,139 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* Arm all three timers of the caller's group with random settings. */
+static void arm_random(int fd, uint64_t *s)
+{
+	struct itg_timer_set set;
+	int which;
+
+	for (which = 0; which < 3; which++) {
+		memset(&set, 0, sizeof(set));
+		set.size = sizeof(set);
+		set.which = which;
+		set.signo = next_rand(s) % 2 ? SIGRTMIN + next_rand(s) % 4 : 0;
+		set.value_ns = rand_ns(s) % INT64_MAX + 1;
+		set.interval_ns = rand_ns(s) % INT64_MAX;
+		ioctl(fd, ITG_IOC_SET_TIMER, &set);
+	}
+}
+
+static int share_files_child(void *arg)
+{
+	int fd = *(int *)arg;
+	struct itg_timer_get g = { .size = sizeof(g) };
+
+	/* Not the owner: refused; then its close may end the owner's state. */
+	if (ioctl(fd, ITG_IOC_GET_TIMER, &g) == 0 || errno != EPERM)
+		return 1;
+	close(fd);
+	return 0;
+}
+
+/* A child that does one of the hostile things; its exit status: 0 = fine. */
+static int chaos_child(uint64_t *s, int what)
+{
+	static char stack[64 << 10];
+	sigset_t set;
+	int fd, i, ret = 0;
+	pid_t pid;
+
+	fd = open("/dev/" ITG_DEVICE_NAME, O_RDWR);
+	if (fd < 0)
+		return 1;
+	sigfillset(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	arm_random(fd, s);
+	switch (what) {
+	case 0:	/* a full pending list, all blocked */
+		for (i = 0; i < 2000; i++)
+			if (sigqueue(getpid(), SIGRTMIN + i % 4,
+				     (union sigval){ 0 }))
+				break;
+		usleep(20000);
+		break;
+	case 1:	/* a process sharing the fd table closes the fd */
+		pid = clone(share_files_child, stack + sizeof(stack),
+			    CLONE_FILES | SIGCHLD, &fd);
+		if (pid < 0 || waitpid(pid, &ret, 0) != pid || ret)
+			return 1;
+		usleep(5000);
+		break;
+	case 2:	/* a user namespace: the same state, a new fd too */
+		if (unshare(CLONE_NEWUSER) == 0) {
+			int fd2 = open("/dev/" ITG_DEVICE_NAME, O_RDWR);
+
+			arm_random(fd2, s);
+			usleep(5000);
+		}
+		break;
+	default:	/* exec of a setuid program as nobody, timers armed */
+		if (access("/tmp/itg_fuzz_suid", X_OK))
+			break;
+		if (setgid(65534) || setuid(65534))
+			return 1;
+		fd = open("/dev/" ITG_DEVICE_NAME, O_RDWR);
+		arm_random(fd, s);
+		execl("/tmp/itg_fuzz_suid", "true", NULL);
+		return 1;
+	}
+	return 0;
+}
+
+static atomic_bool chaos_stop;
+static atomic_long chaos_runs, chaos_bad;
+
+static void *chaos(void *arg)
+{
+	uint64_t s = (uintptr_t)arg;
+
+	while (!atomic_load(&chaos_stop)) {
+		int what = next_rand(&s) % 4, status;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			break;
+		if (!pid)
+			_exit(chaos_child(&s, what));
+		if (waitpid(pid, &status, 0) != pid ||
+		    !WIFEXITED(status) || WEXITSTATUS(status)) {
+			atomic_fetch_add(&chaos_bad, 1);
+			fprintf(stderr, "itg_fuzz: chaos %d ended with %#x\n",
+				what, status);
+		}
+		atomic_fetch_add(&chaos_runs, 1);
+	}
+	return NULL;
+}
+
+/* As root, a setuid-root copy of busybox for the chaos thread to exec. */
+static void make_suid(void)
+{
+	char buf[65536];
+	int in, out;
+	ssize_t n;
+
+	if (geteuid())
+		return;
+	in = open("/bin/busybox", O_RDONLY);
+	out = open("/tmp/itg_fuzz_suid", O_WRONLY | O_CREAT | O_TRUNC, 0700);
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			break;
+	if (out >= 0 && fchmod(out, 04755))
+		unlink("/tmp/itg_fuzz_suid");
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long calls = 20000;
 	int threads = 4, opt, sig, i;
 	uint64_t seed = 0;
-	pthread_t th[64];
+	pthread_t th[64], chaos_th;
 	void *ret;
 
 	while ((opt = getopt(argc, argv, "s:n:t:")) != -1) {
@@ -238,6 +374,10 @@ int main(int argc, char **argv)
 	}
 
 	calls_per_thread = calls / threads;
+	make_suid();
+	if (pthread_create(&chaos_th, NULL, chaos,
+			   (void *)(uintptr_t)(seed ^ 0x5eed)))
+		return perror("pthread_create"), 1;
 	for (i = 0; i < threads; i++) {
 		uint64_t s = seed * 0x9e3779b97f4a7c15ULL + i + 1;
 
@@ -249,6 +389,15 @@ int main(int argc, char **argv)
 		if (ret)
 			atomic_fetch_add(&bad, 1);
 	}
+	/* Every kind of chaos a few times, whatever the number of calls. */
+	while (atomic_load(&chaos_runs) < 16 && !atomic_load(&chaos_bad))
+		usleep(10000);
+	atomic_store(&chaos_stop, true);
+	pthread_join(chaos_th, NULL);
+	unlink("/tmp/itg_fuzz_suid");
+	printf("itg_fuzz: %ld chaos children, %ld bad\n",
+	       atomic_load(&chaos_runs), atomic_load(&chaos_bad));
+	atomic_fetch_add(&bad, atomic_load(&chaos_bad));
 	printf("itg_fuzz: %ld succeeded; EINVAL %ld, E2BIG %ld, EFAULT %ld, ",
 	       atomic_load(&successes), atomic_load(&errnos[EINVAL]),
 	       atomic_load(&errnos[E2BIG]), atomic_load(&errnos[EFAULT]));

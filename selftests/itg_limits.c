@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -182,6 +183,108 @@ TEST_F(limits, parameters_refuse_bad_values)
 	EXPECT_EQ(-EINVAL, write_param(PARAM("min_period_ns"), "1000000001"));
 	EXPECT_EQ(65536, read_param(PARAM("max_groups_per_user")));
 	EXPECT_EQ(100000, read_param(PARAM("min_period_ns")));
+}
+
+/*
+ * A user namespace with subordinate ids (mapped by root, as newuidmap
+ * does from /etc/subuid) gives its creator many uids: its processes are
+ * all charged to the creator, so the cap is not multiplied.
+ */
+static int wait_byte(int fd)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1 ? 0 : -1;
+}
+
+/* Exit status: 0 with a group (kept until @done closes), 1 on EAGAIN. */
+static int in_ns_child(int uid, int ready, int done)
+{
+	int fd;
+
+	if (setuid(uid))
+		return 20;
+	fd = itg_open(O_CLOEXEC);
+	if (fd < 0)
+		return 21;
+	if (itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL))
+		return errno == EAGAIN ? 1 : 22;
+	if (write(ready, "k", 1) != 1)
+		return 23;
+	wait_byte(done);
+	return 0;
+}
+
+TEST_F(limits, groups_cap_holds_across_uids_of_a_user_namespace)
+{
+	int go[2], ready[2], done[2], i, st;
+	long long procs0 = counter("processes");
+	pid_t creator;
+	char path[64];
+	FILE *f;
+
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(done));
+	creator = fork();
+	ASSERT_LE(0, creator);
+	if (!creator) {
+		pid_t kids[5];
+		int ok = 0, eagain = 0;
+
+		close(done[1]);
+		/* Unprivileged, as nobody: creates the namespace. */
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		if (unshare(CLONE_NEWUSER))
+			_exit(errno == EPERM || errno == EINVAL ? 11 : 12);
+		if (write(ready[1], "n", 1) != 1 || wait_byte(go[0]))
+			_exit(13);
+		/* Five processes, each with another uid of the namespace. */
+		for (i = 0; i < 5; i++) {
+			kids[i] = fork();
+			if (!kids[i])
+				_exit(in_ns_child(i, ready[1], done[0]));
+		}
+		for (i = 0; i < 5; i++) {
+			st = itg_wait_child(kids[i]);
+			ok += st == 0;
+			eagain += st == 1;
+		}
+		_exit(ok == 3 && eagain == 2 ? 0 : 30 + 5 * ok + eagain);
+	}
+	close(done[0]);
+	close(ready[1]);
+	close(go[0]);
+	if (wait_byte(ready[0])) {
+		st = itg_wait_child(creator);
+		if (st == 11)
+			SKIP(return, "unprivileged user namespaces are disabled");
+		ASSERT_EQ(0, st);
+	}
+	/* Its ids 0-9 are 200000-200009 outside. */
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", creator);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "0 200000 10\n");
+		if (fclose(f))
+			f = NULL;
+	}
+	ASSERT_EQ(0, write_param(PARAM("max_groups_per_user"), "3"));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	if (f) {
+		/* Three get their group, two get EAGAIN. */
+		for (i = 0; i < 3; i++)
+			EXPECT_EQ(0, wait_byte(ready[0]));
+		sleep_ns(200 * MS);
+		EXPECT_EQ(procs0 + 3, counter("processes"));
+	}
+	close(done[1]);
+	st = itg_wait_child(creator);
+	if (st == 11)
+		SKIP(return, "unprivileged user namespaces are disabled");
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(0, st);
 }
 
 TEST_HARNESS_MAIN
