@@ -285,7 +285,7 @@ static void *chaos(void *arg)
 		if (waitpid(pid, &status, 0) != pid ||
 		    !WIFEXITED(status) || WEXITSTATUS(status)) {
 			atomic_fetch_add(&chaos_bad, 1);
-			fprintf(stderr, "itg_fuzz: chaos %d ended with %#x\n",
+			fprintf(stderr, "itg_fuzz: child of kind %d ended with %#x\n",
 				what, status);
 		}
 		atomic_fetch_add(&chaos_runs, 1);
