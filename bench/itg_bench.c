@@ -8,7 +8,9 @@
  *   itg_bench latency      ITIMER_REAL expiry-to-handler, one-shot and periodic
  *   itg_bench drift        10,000 periods of 1 ms
  *   itg_bench cpu          ITIMER_PROF / VIRTUAL lateness in CPU time
- *   itg_bench pingpong [--prof]   context-switch round trips over a pipe
+ *   itg_bench pingpong [--prof|--prof-crowd]   context-switch round trips
+ *                          over a pipe (crowd: 10,000 other processes hold
+ *                          state meanwhile)
  *   itg_bench scale        cost per arm and expiry latency as groups grow
  *   itg_bench memory       slab bytes per group and per armed timer
  *
@@ -28,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -471,6 +474,54 @@ static void *pong(void *arg)
 	return NULL;
 }
 
+/*
+ * @n processes that each hold state in the module (their first ioctl) and
+ * sleep: the scheduler probe's lookup must not grow with them.
+ */
+#define CROWD	10000
+
+static pid_t crowd[CROWD];
+
+static int crowd_start(int n)
+{
+	int p[2], i;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	for (i = 0; i < n; i++) {
+		crowd[i] = fork();
+		if (crowd[i] < 0)
+			return -1;
+		if (!crowd[i]) {
+			close(p[0]);
+			/* The parent's descriptor is not this process's. */
+			fd = open("/dev/" ITG_DEVICE_NAME, O_RDWR | O_CLOEXEC);
+			if (fd < 0 || itg_set(ITG_TIMER_REAL, 0, 0, 0) ||
+			    write(p[1], "s", 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+	}
+	close(p[1]);
+	for (i = 0; i < n; i++)
+		if (read(p[0], &c, 1) != 1)
+			return -1;
+	close(p[0]);
+	return 0;
+}
+
+static void crowd_stop(int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		kill(crowd[i], SIGKILL);
+	for (i = 0; i < n; i++)
+		waitpid(crowd[i], NULL, 0);
+}
+
 static int bench_pingpong(const char *label, bool prof)
 {
 	uint64_t v[PP_REPS], t;
@@ -682,6 +733,14 @@ int main(int argc, char **argv)
 		return bench_drift();
 	if (!strcmp(argv[1], "cpu"))
 		return bench_cpu();
+	if (!strcmp(argv[1], "pingpong") && argc > 2 &&
+	    !strcmp(argv[2], "--prof-crowd")) {
+		int ret = crowd_start(CROWD) ? 1 :
+			  bench_pingpong("prof_armed_10000_processes", true);
+
+		crowd_stop(CROWD);
+		return ret;
+	}
 	if (!strcmp(argv[1], "pingpong"))
 		return argc > 2 && !strcmp(argv[2], "--prof") ?
 		       bench_pingpong("prof_armed", true) :

@@ -88,6 +88,8 @@ enum itg_sig_state {
 	ITG_SIG_OURS,		/* our signal is still queued */
 	ITG_SIG_OTHER,		/* ours is not there, a legacy @signo is */
 	ITG_SIG_UNKNOWN,	/* @signo pending beyond what we look at */
+	ITG_SIG_IGNORED,	/* nothing pending, but a new one would be
+				 * dropped: ignored and not blocked */
 };
 
 /* What one attempt to signal an expiry did, for the next callback's time. */
@@ -127,6 +129,21 @@ static int itg_si_tid(const struct itg_timer *t)
 }
 
 /*
+ * Would @tsk drop @sig at once, as sig_ignored() finds (not exported)?
+ * A signal that is blocked is never ignored: the handler may change by the
+ * time it is unblocked.  Caller holds @tsk's siglock.
+ */
+static bool itg_sig_ignored(struct task_struct *tsk, int sig)
+{
+	void __user *handler = tsk->sighand->action[sig - 1].sa.sa_handler;
+
+	if (sigismember(&tsk->blocked, sig) || tsk->ptrace)
+		return false;
+	return handler == SIG_IGN ||
+	       (handler == SIG_DFL && sig < SIGRTMIN && sig_kernel_ignore(sig));
+}
+
+/*
  * What of @t's signal is pending in @tsk's private queue.  If our signal is
  * still queued and @add > 0, @add more expirations go into its si_overrun
  * and its si_value becomes the current cookie (a re-armed timer's); a look
@@ -151,8 +168,11 @@ static enum itg_sig_state itg_sig_pending(struct itg_timer *t,
 			break;
 		spin_unlock_irqrestore(&sighand->siglock, flags);
 	}
-	if (!sigismember(&tsk->pending.signal, t->signo))
+	if (!sigismember(&tsk->pending.signal, t->signo)) {
+		if (itg_sig_ignored(tsk, t->signo))
+			state = ITG_SIG_IGNORED;
 		goto unlock;
+	}
 	state = ITG_SIG_UNKNOWN;
 	list_for_each_entry(q, &tsk->pending.list, list) {
 		if (++seen > ITG_PENDING_SCAN)
@@ -361,6 +381,12 @@ static enum itg_notify itg_timer_notify(struct itg_timer *t, u64 n,
 		t->carry = 0;
 		goto out;
 	}
+	/*
+	 * Not while another instance would swallow ours, nor while the signal
+	 * is ignored: the kernel would drop it, and the timer would never
+	 * stall (its callbacks would keep their pace for nothing).  The
+	 * expirations are carried to the first signal that can be taken.
+	 */
 	if (itg_sig_pending(t, tsk, 0) != ITG_SIG_FREE)
 		goto carry;
 	/* n + carry >= 1 expirations in one signal. */
@@ -533,12 +559,13 @@ static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 	else if (t->carry)
 		res = itg_timer_notify(t, 0, t->to_runner ? clk.runner : 0);
 	floor = itg_timer_floor(t, res);
-	if (!t->armed && !t->carry) {
+	/* An expired one-shot's carry waits for a read (catch-up). */
+	if (!t->armed) {
 		itg_group_cpu_idle(t->grp);
 		return;
 	}
-	wait = t->armed ? max(itg_cpu_wait(t, clock), floor) : floor;
-	if (t->armed && !t->carry && !clk.running && itg_cpu_park(t, wait))
+	wait = max(itg_cpu_wait(t, clock), floor);
+	if (!t->carry && !clk.running && itg_cpu_park(t, wait))
 		return;
 	itg_timer_program(t, itg_time_add(now, wait));
 }
@@ -553,8 +580,14 @@ static enum hrtimer_restart itg_timer_fn(struct hrtimer *hrt)
 
 	atomic64_inc(&itg_stats.callbacks);
 	spin_lock_irqsave(&grp->lock, flags);
-	/* Disarmed, but expirations still to deliver: the carry retries. */
-	if ((!t->armed && !t->carry) || test_bit(ITG_GROUP_DEAD, &grp->flags))
+	/*
+	 * Disarmed, the group dead, or the process's state revoked by a
+	 * privileged exec: nothing more is sent.  A disarmed timer's carried
+	 * expirations wait for a read: no callback runs for a timer that no
+	 * longer counts against max_timers_per_user.
+	 */
+	if (!t->armed || test_bit(ITG_GROUP_DEAD, &grp->flags) ||
+	    READ_ONCE(grp->proc->revoked))
 		goto out;
 	now = hrtimer_cb_get_time(hrt);
 	if (t->which != ITG_TIMER_REAL) {
@@ -568,8 +601,6 @@ static enum hrtimer_restart itg_timer_fn(struct hrtimer *hrt)
 	floor = itg_time_add(now, itg_timer_floor(t, res));
 	if (t->armed)
 		itg_timer_program(t, max(t->next, floor));
-	else if (t->carry)
-		itg_timer_program(t, floor);
 out:
 	spin_unlock_irqrestore(&grp->lock, flags);
 	return HRTIMER_NORESTART;
@@ -748,9 +779,11 @@ static void itg_timer_catch_up(struct itg_timer *t, ktime_t now)
 	if (res == ITG_NOTIFY_STALLED)
 		return;
 	t->backoff = 0;
+	if (!t->armed)
+		return;
 	clear_bit(t->which, &t->grp->cpu_parked);
 	floor = itg_time_add(ktime_get(), READ_ONCE(itg_min_period_ns));
-	itg_timer_program(t, t->which == ITG_TIMER_REAL && t->armed ?
+	itg_timer_program(t, t->which == ITG_TIMER_REAL ?
 			  max(t->next, floor) : floor);
 }
 
@@ -783,7 +816,8 @@ void itg_group_timer_get(struct itg_group *grp, int which,
 	}
 	spin_lock_irq(&grp->lock);
 	now = itg_timer_now(t);
-	if (t->backoff && !test_bit(ITG_GROUP_DEAD, &grp->flags))
+	if (t->backoff && !test_bit(ITG_GROUP_DEAD, &grp->flags) &&
+	    !READ_ONCE(grp->proc->revoked))
 		itg_timer_catch_up(t, now);
 	out->value_ns = itg_timer_remaining(t, now);
 	out->interval_ns = t->armed ? t->interval : 0;

@@ -31,6 +31,8 @@ pingpong_rounds() {
 		$b pingpong
 		$b pingpong --prof
 	done
+	# Once: with 10,000 other processes holding state (issue #9).
+	$b pingpong --prof-crowd
 }
 
 case "$1" in

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -285,6 +286,75 @@ TEST_F(limits, groups_cap_holds_across_uids_of_a_user_namespace)
 		SKIP(return, "unprivileged user namespaces are disabled");
 	ASSERT_NE(NULL, f);
 	EXPECT_EQ(0, st);
+}
+
+/*
+ * A one-shot whose expiry could not be signalled (another SIGALRM pending)
+ * no longer counts against the cap once it expired, so it must not keep a
+ * callback either: its carried expiry waits for a read (found by review:
+ * with max_timers_per_user=1, 200 such timers ran 200 callbacks a second).
+ */
+static int release_pipe[2], hold[2];
+
+static void *expire_blocked(void *arg)
+{
+	int fd = *(int *)arg;
+	long ret = 0;
+	char c;
+
+	if (itg_scope(fd, ITG_SCOPE_PRIVATE, NULL))
+		ret = 1;
+	syscall(SYS_tgkill, getpid(), itg_gettid(), SIGALRM);
+	if (!ret && itg_set(fd, ITG_TIMER_REAL, MS, 0, SIGALRM, 0, NULL))
+		ret = 2;
+	sleep_ns(20 * MS);	/* expired, its unit given back */
+	if (write(release_pipe[1], "a", 1) != 1)
+		ret = 3;
+	/* The thread, and so its group and timer, stays until released. */
+	if (read(hold[0], &c, 1) < 0)
+		ret = 4;
+	return (void *)ret;
+}
+
+TEST_F(limits, expired_one_shots_cost_no_callbacks)
+{
+	pthread_t th[50];
+	long long cb0, cb1;
+	int fd, i;
+	char c;
+
+	fd = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(release_pipe));
+	ASSERT_EQ(0, pipe(hold));
+	sig_block(SIGALRM, SIG_BLOCK);
+	ASSERT_EQ(0, write_param(PARAM("max_timers_per_user"), "1"));
+	/* One after another, each within the cap of 1. */
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, expire_blocked, &fd));
+		ASSERT_EQ(1, read(release_pipe[0], &c, 1));
+	}
+	EXPECT_EQ(0, counter("armed_real"));
+	sleep_ns(SEC);
+	cb0 = counter("callbacks");
+	sleep_ns(2 * SEC);
+	cb1 = counter("callbacks");
+	TH_LOG("%lld callbacks in 2 s after 50 expired one-shots", cb1 - cb0);
+	EXPECT_GE(5, cb1 - cb0);
+	close(hold[1]);
+	for (i = 0; i < 50; i++) {
+		void *ret;
+
+		ASSERT_EQ(0, pthread_join(th[i], &ret));
+		EXPECT_EQ(NULL, ret);
+	}
+	close(hold[0]);
+	close(release_pipe[0]);
+	close(release_pipe[1]);
+	close(fd);
+	signal(SIGALRM, SIG_IGN);
+	sig_block(SIGALRM, SIG_UNBLOCK);
+	signal(SIGALRM, SIG_DFL);
 }
 
 TEST_HARNESS_MAIN
