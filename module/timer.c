@@ -88,8 +88,7 @@ enum itg_sig_state {
 	ITG_SIG_OURS,		/* our signal is still queued */
 	ITG_SIG_OTHER,		/* ours is not there, a legacy @signo is */
 	ITG_SIG_UNKNOWN,	/* @signo pending beyond what we look at */
-	ITG_SIG_IGNORED,	/* nothing pending, but a new one would be
-				 * dropped: ignored and not blocked */
+	ITG_SIG_IGNORED,	/* ours would be dropped: ignored */
 };
 
 /* What one attempt to signal an expiry did, for the next callback's time. */
@@ -131,11 +130,12 @@ static int itg_si_tid(const struct itg_timer *t)
 /*
  * Would @tsk drop @sig at once, as sig_ignored() finds (not exported)?
  * A signal that is blocked is never ignored: the handler may change by the
- * time it is unblocked.  Caller holds @tsk's siglock.
+ * time it is unblocked.  Caller holds the siglock of @sighand, @tsk's.
  */
-static bool itg_sig_ignored(struct task_struct *tsk, int sig)
+static bool itg_sig_ignored(struct task_struct *tsk,
+			    struct sighand_struct *sighand, int sig)
 {
-	void __user *handler = tsk->sighand->action[sig - 1].sa.sa_handler;
+	__sighandler_t handler = sighand->action[sig - 1].sa.sa_handler;
 
 	if (sigismember(&tsk->blocked, sig) || tsk->ptrace)
 		return false;
@@ -169,7 +169,7 @@ static enum itg_sig_state itg_sig_pending(struct itg_timer *t,
 		spin_unlock_irqrestore(&sighand->siglock, flags);
 	}
 	if (!sigismember(&tsk->pending.signal, t->signo)) {
-		if (itg_sig_ignored(tsk, t->signo))
+		if (itg_sig_ignored(tsk, sighand, t->signo))
 			state = ITG_SIG_IGNORED;
 		goto unlock;
 	}
