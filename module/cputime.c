@@ -276,12 +276,12 @@ void itg_cpu_resync_current(void)
 /*
  * Read @grp's clocks into @clk: also how many members run now, and the
  * one whose current slice is the longest (else the last one that ran).
+ * The VIRTUAL clock as estimated now, which may be below an earlier read.
  * Any context.
  */
-void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk)
+static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk)
 {
 	u64 longest = 0;
-	s64 seen;
 	int cpu;
 
 	clk->prof = atomic64_read(&grp->acc_prof);
@@ -329,16 +329,39 @@ void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk)
 	rcu_read_unlock();
 	if (!clk->runner)
 		clk->runner = READ_ONCE(grp->last_runner);
+	clk->virt = min(clk->virt, clk->prof);
+}
+
+/* Read @grp's clocks as itg_cpu_read_raw(), with VIRTUAL monotonic. */
+void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk)
+{
+	s64 seen;
+
+	itg_cpu_read_raw(grp, clk);
 	/*
 	 * The user part of a running slice is an estimate that a system tick
 	 * can lower; a clock never goes back, so it holds until it catches up.
 	 */
-	clk->virt = min(clk->virt, clk->prof);
 	seen = atomic64_read(&grp->virt_seen);
 	while (clk->virt > (u64)seen &&
 	       !atomic64_try_cmpxchg(&grp->virt_seen, &seen, clk->virt))
 		;
 	clk->virt = max_t(u64, clk->virt, seen);
+}
+
+/*
+ * No VIRTUAL timer of @grp relies on its clock any more: let the clock
+ * drop to the current estimate, so that a timer armed now counts from
+ * there, not from an earlier estimate that a system tick has lowered
+ * since (it would expire late by the difference).  Caller holds
+ * grp->lock, under which VIRTUAL timers are armed.
+ */
+void itg_cpu_rebase_virt(struct itg_group *grp)
+{
+	struct itg_cpu_clock clk;
+
+	itg_cpu_read_raw(grp, &clk);
+	atomic64_set(&grp->virt_seen, clk.virt);
 }
 
 /* How many members can run at once: the bound on a clock's speed. */

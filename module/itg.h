@@ -157,6 +157,7 @@ int itg_cpu_start(struct itg_group *grp, u64 caller_rt);
 u64 itg_cpu_runtime_current(void);
 void itg_cpu_stop(struct itg_group *grp);
 void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk);
+void itg_cpu_rebase_virt(struct itg_group *grp);
 unsigned int itg_cpu_parallelism(struct itg_group *grp);
 void itg_cpu_resync_current(void);
 bool itg_cpu_probe_registered(void);

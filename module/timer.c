@@ -715,6 +715,14 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	clear_bit(t->which, &grp->cpu_parked);
 	hrtimer_cancel(&t->hrt);
 	spin_lock_irq(&grp->lock);
+	/*
+	 * Tracking outlives the last CPU-time timer by a moment (an arm and
+	 * disarm loop starts it once): a VIRTUAL timer armed while none is
+	 * counts from the estimate of now.
+	 */
+	if (!started && t->which == ITG_TIMER_VIRTUAL && !t->armed &&
+	    req->value_ns && grp->cpu_tracking)
+		itg_cpu_rebase_virt(grp);
 	/* Clocks started by this call count from its beginning: from 0. */
 	now = started ? 0 : itg_timer_now(t);
 	old->old_value_ns = itg_timer_remaining(t, now);
