@@ -358,8 +358,9 @@ static void attack_process(int nthr, int private, int fill, int ready)
 	if (!private && arm_all(a.fd))
 		_exit(4);
 	pthread_barrier_wait(&armed);
+	/* Thread-directed: the private list the callbacks look through. */
 	for (i = 0; i < fill; i++)
-		if (sigqueue(getpid(), SIGRTMIN, v))
+		if (pthread_sigqueue(pthread_self(), SIGRTMIN, v))
 			break;
 	if (write(ready, "r", 1) != 1)
 		_exit(5);
@@ -799,6 +800,103 @@ TEST(ignored_signal_backs_off_too)
 	EXPECT_LE(n, armed);
 	EXPECT_GE(1.2 * n + 50, cb_rate);
 	/* The threads pause forever: the test's process ends them. */
+}
+
+/*
+ * A recycled tid (issue #9, item 6): the thread a timer's last signal was
+ * queued to exits with it pending, and another process gets its tid (root
+ * sets ns_last_pid) with a pending signal that looks like the timer's.  The
+ * timer must not edit that process's signal (si_value, si_overrun).
+ */
+#define RECYCLED_SIG	(SIGRTMIN + 1)
+
+static atomic_int rt_phase;
+static pthread_barrier_t rt_bar;
+
+static void rt_on_sig(int sig, siginfo_t *si, void *uc)
+{
+	recs[0].timerid = si->si_timerid;
+	atomic_store(&rt_phase, 1);
+}
+
+static void *rt_thread(void *arg)
+{
+	pid_t *tid = arg;
+
+	*tid = itg_gettid();
+	sig_block(RECYCLED_SIG, SIG_UNBLOCK);
+	/* Take one signal: the timer's target is this thread from then on. */
+	while (!atomic_load(&rt_phase))
+		usleep(1000);
+	sig_block(RECYCLED_SIG, SIG_BLOCK);
+	pthread_barrier_wait(&rt_bar);
+	/* Blocked everywhere now: the next signal waits here, and dies here. */
+	sleep_ns(100 * MS);
+	return NULL;
+}
+
+TEST(recycled_tid_is_not_a_member)
+{
+	struct sigaction sa = { .sa_sigaction = rt_on_sig,
+				.sa_flags = SA_SIGINFO };
+	int fd, p[2], fdl, st;
+	pthread_t th;
+	siginfo_t si;
+	pid_t tid, b;
+	char buf[32];
+
+	if (geteuid())
+		SKIP(return, "needs root to choose the next pid");
+	sigemptyset(&sa.sa_mask);
+	sigaction(RECYCLED_SIG, &sa, NULL);
+	ASSERT_EQ(0, pthread_barrier_init(&rt_bar, NULL, 2));
+	sig_block(RECYCLED_SIG, SIG_BLOCK);	/* this thread: never */
+	fd = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pthread_create(&th, NULL, rt_thread, &tid));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 20 * MS, 20 * MS,
+			     RECYCLED_SIG, 0xA11CE, NULL));
+	pthread_barrier_wait(&rt_bar);
+	ASSERT_EQ(0, pthread_join(th, NULL));	/* died with the signal */
+	snprintf(buf, sizeof(buf), "/proc/self/task/%d", tid);
+	while (!access(buf, F_OK))
+		usleep(1000);
+	/* The next process gets the dead thread's tid. */
+	ASSERT_EQ(0, pipe(p));
+	fdl = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+	ASSERT_LE(0, fdl);
+	snprintf(buf, sizeof(buf), "%d", tid - 1);
+	ASSERT_LT(0, write(fdl, buf, strlen(buf)));
+	close(fdl);
+	b = fork();
+	ASSERT_LE(0, b);
+	if (!b) {
+		siginfo_t q = { .si_signo = RECYCLED_SIG, .si_code = SI_TIMER };
+
+		/* Blocked, with a signal that looks like the timer's. */
+		q.si_timerid = recs[0].timerid;
+		q.si_value.sival_ptr = (void *)0xB0B;
+		if (syscall(SYS_rt_tgsigqueueinfo, getpid(), getpid(),
+			    RECYCLED_SIG, &q))
+			_exit(10);
+		if (write(p[1], "q", 1) != 1)
+			_exit(11);
+		sleep_ns(100 * MS);	/* five expiries of the timer */
+		if (take(RECYCLED_SIG, 0, &q) != RECYCLED_SIG)
+			_exit(12);
+		_exit((uintptr_t)q.si_value.sival_ptr == 0xB0B &&
+		      q.si_overrun == 0 ? 0 : 13);
+	}
+	ASSERT_EQ(1, read(p[0], buf, 1));
+	st = itg_wait_child(b);
+	TH_LOG("dead thread's tid %d, new process %d: exit %d", tid, b, st);
+	ASSERT_EQ(tid, b);
+	EXPECT_EQ(0, st);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	close(fd);
+	while (take(RECYCLED_SIG, 0, &si) == RECYCLED_SIG)
+		;
+	sig_block(RECYCLED_SIG, SIG_UNBLOCK);
 }
 
 TEST_HARNESS_MAIN

@@ -399,57 +399,92 @@ TEST(cpu_timer_remaining_decreases_with_cpu_time)
 }
 
 /*
- * An interval of LONG_MAX seconds saturates at KTIME_MAX (about 292
- * years): after the first expiry the timer is still armed, reads back that
- * far ahead, and every CPU still runs tasks (a sum that wrapped made the
- * module's callback re-arm itself in the past forever: issue #9).
+ * Values and intervals of 1 us and LONG_MAX seconds (KTIME_MAX, about 292
+ * years, once saturated), for each timer, busy and idle: every CPU still
+ * runs tasks afterwards and the timer reads back sanely.  A sum that
+ * wrapped made the module's callback re-arm itself in the past forever
+ * (issue #9); through the preload library these reach the module.
  */
 static void *run_nothing(void *arg)
 {
 	return arg;
 }
 
-TEST(interval_long_max_seconds_saturates)
+static void every_cpu_runs(struct __test_metadata *_metadata)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN), cpu;
+
+	for (cpu = 0; cpu < cpus; cpu++) {
+		pthread_attr_t attr;
+		cpu_set_t set;
+		pthread_t th;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		pthread_attr_init(&attr);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		ASSERT_EQ(0, pthread_create(&th, &attr, run_nothing, NULL));
+		ASSERT_EQ(0, pthread_join(th, NULL));
+		pthread_attr_destroy(&attr);
+	}
+}
+
+static void extreme(struct __test_metadata *_metadata, int which, int sig,
+		    bool huge_value, bool huge_interval, bool busy)
+{
+	struct itimerval v = itv(1000, 1000);
+	uint64_t end, got_iv, got_v;
+
+	if (huge_value)
+		v.it_value.tv_sec = LONG_MAX;
+	if (huge_interval)
+		v.it_interval.tv_sec = LONG_MAX;
+	atomic_store(&fired, 0);
+	signal(sig, on_fire);
+	ASSERT_EQ(0, setitimer(which, &v, NULL));
+	end = now_ns(busy ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC) + 3 * MS;
+	if (busy)
+		while (now_ns(CLOCK_THREAD_CPUTIME_ID) < end)
+			;
+	else
+		sleep_ns(3 * MS);
+	every_cpu_runs(_metadata);
+	ASSERT_EQ(0, getitimer(which, &v));
+	got_v = v.it_value.tv_sec;
+	got_iv = v.it_interval.tv_sec;
+	TH_LOG("which %d value %s interval %s %s: %llu s + %ld us left, interval %llu s + %ld us",
+	       which, huge_value ? "huge" : "1us", huge_interval ? "huge" : "1us",
+	       busy ? "busy" : "idle", (unsigned long long)got_v,
+	       (long)v.it_value.tv_usec, (unsigned long long)got_iv,
+	       (long)v.it_interval.tv_usec);
+	/* Saturated values read back near 292 years. */
+	EXPECT_LE(huge_interval ? 9223372035ULL : 0, got_iv);
+	EXPECT_GE(huge_interval ? ~0ULL : 0, got_iv);
+	/* A huge value, or a huge interval after REAL's first expiry. */
+	if (huge_value || (huge_interval && which == ITIMER_REAL))
+		EXPECT_LE(9000000000ULL, got_v);
+	/*
+	 * A CPU itimer with a huge interval: expired (a native one only at
+	 * a tick, maybe not yet) or about to.  1 us: a tick at most left.
+	 */
+	if (!huge_value && which != ITIMER_REAL)
+		EXPECT_TRUE(got_v >= 9000000000ULL || got_v == 0);
+	if (!huge_value && !huge_interval)
+		EXPECT_EQ(0, got_v);
+	ASSERT_EQ(0, setitimer(which, NULL, NULL));
+	signal(sig, SIG_IGN);
+}
+
+TEST(extreme_values_and_intervals_read_back_sanely)
 {
 	static const int which[] = { ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF };
 	static const int sig[] = { SIGALRM, SIGVTALRM, SIGPROF };
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN), cpu;
-	struct itimerval v;
-	int i;
+	int i, m;
 
-	for (i = 0; i < 3; i++) {
-		uint64_t end = now_ns(CLOCK_THREAD_CPUTIME_ID) + 5 * MS;
-
-		v = itv(MS, 0);
-		v.it_interval.tv_sec = LONG_MAX;
-		atomic_store(&fired, 0);
-		signal(sig[i], on_fire);
-		ASSERT_EQ(0, setitimer(which[i], &v, NULL));
-		while (now_ns(CLOCK_THREAD_CPUTIME_ID) < end ||
-		       !atomic_load(&fired))
-			;
-		for (cpu = 0; cpu < cpus; cpu++) {
-			pthread_attr_t attr;
-			cpu_set_t set;
-			pthread_t th;
-
-			CPU_ZERO(&set);
-			CPU_SET(cpu, &set);
-			pthread_attr_init(&attr);
-			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-			ASSERT_EQ(0, pthread_create(&th, &attr, run_nothing, NULL));
-			ASSERT_EQ(0, pthread_join(th, NULL));
-			pthread_attr_destroy(&attr);
-		}
-		ASSERT_EQ(0, getitimer(which[i], &v));
-		TH_LOG("which %d: %lld s left, interval %lld s", which[i],
-		       (long long)v.it_value.tv_sec,
-		       (long long)v.it_interval.tv_sec);
-		EXPECT_EQ(sig[i], atomic_load(&fired));
-		EXPECT_LE(9223372035LL, v.it_interval.tv_sec);
-		EXPECT_LE(9000000000LL, v.it_value.tv_sec);
-		ASSERT_EQ(0, setitimer(which[i], NULL, NULL));
-	}
+	for (i = 0; i < 3; i++)
+		for (m = 0; m < 8; m++)
+			extreme(_metadata, which[i], sig[i], m & 1, m & 2,
+				m & 4);
 }
 
 TEST(alarm_returns_seconds_rounded)
