@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Signal delivery the usual ways (issue #10): what a read may change in a
+ * pending signal, expirations beside a non-timer signal of the same
+ * number, a private thread beside a shared group that blocks, the runner
+ * of ITG_SET_TO_RUNNER blocking the signal, teardown cancelling the
+ * hrtimer, and no timer interrupts while a CPU-time timer's members
+ * sleep.  Root and nobody.
+ */
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "itg_test.h"
+
+static int take(int sig, siginfo_t *si)
+{
+	struct timespec ts = { 0, 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	return sigtimedwait(&set, si, &ts);
+}
+
+/* Drop what is pending of @sig, then let it through again. */
+static void unblock_dropping(int sig)
+{
+	signal(sig, SIG_IGN);
+	sig_block(sig, SIG_UNBLOCK);
+	signal(sig, SIG_DFL);
+}
+
+/*
+ * A pending signal's si_value changes only when an expiry is folded into
+ * it: not when the timer is re-armed (or disarmed) with another cookie and
+ * then read.
+ */
+TEST(read_does_not_change_a_pending_signal)
+{
+	int fd = itg_open(O_CLOEXEC), rearm;
+	struct itg_timer_get g;
+	siginfo_t si;
+
+	ASSERT_LE(0, fd);
+	sig_block(SIGALRM, SIG_BLOCK);
+	for (rearm = 0; rearm < 2; rearm++) {
+		ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, MS, 0, 0, 0xA1, NULL));
+		sleep_ns(20 * MS);	/* fired: pending, blocked */
+		ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, rearm ? 10 * SEC : 0,
+				     0, 0, 0xB2, NULL));
+		ASSERT_EQ(0, itg_get(fd, ITG_TIMER_REAL, &g));
+		EXPECT_EQ(0xB2, g.cookie);
+		ASSERT_EQ(SIGALRM, take(SIGALRM, &si));
+		EXPECT_EQ(SI_TIMER, si.si_code);
+		EXPECT_EQ(0xA1, (uintptr_t)si.si_value.sival_ptr);
+		EXPECT_EQ(0, si.si_overrun);
+	}
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	unblock_dropping(SIGALRM);
+	close(fd);
+}
+
+/*
+ * A SIGALRM from tgkill() pending at the thread would swallow the timer's
+ * (non-real-time signals do not queue twice): the expirations are carried
+ * to the timer's first signal after it, none lost.
+ */
+TEST(expirations_carried_past_a_foreign_signal)
+{
+	int fd = itg_open(O_CLOEXEC), timer_sigs = 0;
+	uint64_t total = 0;
+	struct itg_timer_get g;
+	siginfo_t si;
+
+	ASSERT_LE(0, fd);
+	sig_block(SIGALRM, SIG_BLOCK);
+	ASSERT_EQ(0, syscall(SYS_tgkill, getpid(), itg_gettid(), SIGALRM));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 5 * MS, 5 * MS, 0, 0xC, NULL));
+	sleep_ns(100 * MS);
+	/* The foreign one first: the timer's could not be queued. */
+	ASSERT_EQ(SIGALRM, take(SIGALRM, &si));
+	EXPECT_NE(SI_TIMER, si.si_code);	/* tgkill's own */
+	/* A read sends what was carried; then stop and read the count. */
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_REAL, &g));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_REAL, &g));
+	while (take(SIGALRM, &si) == SIGALRM) {
+		EXPECT_EQ(SI_TIMER, si.si_code);
+		timer_sigs++;
+		total += 1 + si.si_overrun;
+	}
+	TH_LOG("%llu expirations, %d timer signals carrying %llu",
+	       (unsigned long long)g.expirations, timer_sigs,
+	       (unsigned long long)total);
+	EXPECT_EQ(1, timer_sigs);
+	EXPECT_LE(19, g.expirations);
+	EXPECT_EQ(g.expirations, total);
+	unblock_dropping(SIGALRM);
+	close(fd);
+}
+
+static atomic_int priv_ready, priv_stop;
+static atomic_int priv_tid;
+
+static void *private_unblocked(void *arg)
+{
+	int fd = *(int *)arg;
+
+	sig_block(SIGALRM, SIG_UNBLOCK);
+	if (itg_scope(fd, ITG_SCOPE_PRIVATE, NULL))
+		return (void *)1L;
+	atomic_store(&priv_tid, itg_gettid());
+	atomic_store(&priv_ready, 1);
+	while (!atomic_load(&priv_stop))
+		usleep(1000);
+	return NULL;
+}
+
+/*
+ * Every member of the shared group blocks its signal; a thread in a
+ * private group does not: it must never get the shared group's signal.
+ */
+TEST(shared_signal_never_reaches_a_private_thread)
+{
+	int fd = itg_open(O_CLOEXEC);
+	pthread_t th;
+	void *ret;
+
+	ASSERT_LE(0, fd);
+	rec_reset();
+	rec_install(SIGALRM);
+	sig_block(SIGALRM, SIG_BLOCK);
+	ASSERT_EQ(0, pthread_create(&th, NULL, private_unblocked, &fd));
+	while (!atomic_load(&priv_ready))
+		usleep(1000);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 5 * MS, 5 * MS, 0, 0, NULL));
+	sleep_ns(100 * MS);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	atomic_store(&priv_stop, 1);
+	ASSERT_EQ(0, pthread_join(th, &ret));
+	ASSERT_EQ(NULL, ret);
+	EXPECT_EQ(0, rec_tid(atomic_load(&priv_tid)));
+	EXPECT_EQ(0, rec_count());
+	unblock_dropping(SIGALRM);
+	close(fd);
+}
+
+/*
+ * ITG_SET_TO_RUNNER with a busy worker that blocks SIGPROF (as library
+ * worker threads often do) and a half-busy main thread: the signals go to
+ * the main thread, never park at the worker.
+ */
+static atomic_int spin_stop;
+
+static void *blocking_spinner(void *arg)
+{
+	sig_block(SIGPROF, SIG_BLOCK);
+	while (!atomic_load(&spin_stop))
+		;
+	return NULL;
+}
+
+TEST(to_runner_never_parks_at_a_blocking_runner)
+{
+	int fd = itg_open(O_CLOEXEC), i;
+	struct itg_timer_set s = {
+		.size = sizeof(s), .which = ITG_TIMER_PROF,
+		.flags = ITG_SET_TO_RUNNER, .value_ns = MS, .interval_ns = MS,
+	};
+	struct itg_timer_get g;
+	uint64_t overruns;
+	pthread_t th;
+	int n;
+
+	ASSERT_LE(0, fd);
+	rec_reset();
+	rec_install(SIGPROF);
+	ASSERT_EQ(0, pthread_create(&th, NULL, blocking_spinner, NULL));
+	ASSERT_EQ(0, ioctl(fd, ITG_IOC_SET_TIMER, &s));
+	for (i = 0; i < 100; i++) {
+		uint64_t end = mono_ns() + MS;
+
+		while (mono_ns() < end)
+			;
+		sleep_ns(MS);
+	}
+	sig_block(SIGPROF, SIG_BLOCK);
+	s.value_ns = 0;
+	ASSERT_EQ(0, ioctl(fd, ITG_IOC_SET_TIMER, &s));
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &g));
+	atomic_store(&spin_stop, 1);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	n = rec_sum(SIGPROF, SI_TIMER, &overruns);
+	TH_LOG("%llu expirations: %d signals to the main thread, %llu overruns",
+	       (unsigned long long)g.expirations, n,
+	       (unsigned long long)overruns);
+	EXPECT_EQ(n, rec_tid(itg_gettid()));
+	/* All but those of a signal still pending at the end. */
+	EXPECT_GE(n + overruns + 200, g.expirations);
+	EXPECT_LE(20, n);
+	unblock_dropping(SIGPROF);
+	close(fd);
+}
+
+/* Teardown cancels the hrtimer: no callback after the group is gone. */
+static void *arm_and_exit(void *arg)
+{
+	int fd = *(int *)arg;
+
+	sig_block(SIGUSR1, SIG_BLOCK);
+	if (itg_scope(fd, ITG_SCOPE_PRIVATE, NULL) ||
+	    itg_set(fd, ITG_TIMER_REAL, MS, MS, SIGUSR1, 0, NULL))
+		return (void *)1L;
+	sleep_ns(20 * MS);
+	return NULL;	/* exits with the timer armed */
+}
+
+TEST(teardown_cancels_the_hrtimer)
+{
+	int fd = itg_open(O_CLOEXEC);
+	long long c0, c1;
+	pthread_t th;
+	void *ret;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pthread_create(&th, NULL, arm_and_exit, &fd));
+	ASSERT_EQ(0, pthread_join(th, &ret));
+	ASSERT_EQ(NULL, ret);
+	sleep_ns(50 * MS);	/* the exit work ran */
+	c0 = counter("callbacks");
+	sleep_ns(200 * MS);
+	c1 = counter("callbacks");
+	EXPECT_EQ(c0, c1);
+	/* And a private group left for the shared one. */
+	sig_block(SIGUSR1, SIG_BLOCK);
+	ASSERT_EQ(0, itg_scope(fd, ITG_SCOPE_PRIVATE, NULL));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, MS, MS, SIGUSR1, 0, NULL));
+	sleep_ns(20 * MS);
+	ASSERT_EQ(0, itg_scope(fd, ITG_SCOPE_SHARED, NULL));
+	c0 = counter("callbacks");
+	sleep_ns(200 * MS);
+	c1 = counter("callbacks");
+	EXPECT_EQ(c0, c1);
+	unblock_dropping(SIGUSR1);
+	close(fd);
+}
+
+/* Local timer interrupts (LOC) of all CPUs since boot, or -1. */
+static long long loc_interrupts(void)
+{
+	char line[4096], *p;
+	long long sum = -1, v;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		p = line;
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "LOC:", 4))
+			continue;
+		p += 4;
+		sum = 0;
+		for (;;) {
+			char *end;
+
+			v = strtoll(p, &end, 10);
+			if (end == p)
+				break;
+			sum += v;
+			p = end;
+		}
+		break;
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+/*
+ * A CPU-time timer whose members all sleep causes no timer interrupts: a
+ * second asleep with PROF armed (1.6 ms left) against a second asleep
+ * without, in the same run.
+ */
+TEST(sleeping_members_cause_no_timer_interrupts)
+{
+	int fd = itg_open(O_CLOEXEC);
+	long long quiet0, quiet1, armed0, armed1;
+
+	if (loc_interrupts() < 0)
+		SKIP(return, "no LOC line in /proc/interrupts");
+	ASSERT_LE(0, fd);
+	signal(SIGPROF, SIG_IGN);
+	quiet0 = loc_interrupts();
+	sleep_ns(SEC);
+	quiet1 = loc_interrupts();
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 1600 * 1000, 0, 0, 0, NULL));
+	sleep_ns(100 * MS);
+	armed0 = loc_interrupts();
+	sleep_ns(SEC);
+	armed1 = loc_interrupts();
+	TH_LOG("local timer interrupts in 1 s asleep: %lld without, %lld with PROF armed",
+	       quiet1 - quiet0, armed1 - armed0);
+	EXPECT_GE(quiet1 - quiet0 + 30, armed1 - armed0);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
+	signal(SIGPROF, SIG_DFL);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
