@@ -489,6 +489,27 @@ static int itg_shared_members(struct itg_proc *proc)
 	return nr;
 }
 
+/*
+ * The global tid of thread @vtid (as the caller sees it) if it is a live
+ * member of @grp, else 0.  Caller holds proc->lock.
+ */
+pid_t itg_group_member_tid(struct itg_group *grp, pid_t vtid)
+{
+	struct task_struct *tsk;
+	pid_t tid = 0;
+
+	lockdep_assert_held(&grp->proc->lock);
+	rcu_read_lock();
+	tsk = pid_task(find_vpid(vtid), PIDTYPE_PID);
+	if (tsk && !(tsk->flags & PF_EXITING) &&
+	    (grp->key ? tsk == rcu_access_pointer(grp->task) :
+			task_tgid(tsk) == grp->proc->tgid &&
+			!itg_task_is_private(grp->proc, tsk)))
+		tid = task_pid_nr(tsk);
+	rcu_read_unlock();
+	return tid;
+}
+
 void itg_group_info(struct itg_group *grp, struct itg_group_info *info)
 {
 	int i;

@@ -59,6 +59,7 @@ struct itg_timer {
 	u8 which;
 	bool armed;
 	bool to_runner;		/* ITG_SET_TO_RUNNER */
+	pid_t thread;		/* ITG_SET_THREAD: global tid, else 0 */
 	bool queued;		/* our signal may still be pending at target */
 	bool all_block;		/* a search found every member blocking it */
 };
@@ -127,6 +128,7 @@ struct itg_proc *itg_proc_next(unsigned long *index);
 void itg_group_cpu_idle(struct itg_group *grp);
 int itg_set_scope(struct itg_proc *proc, u32 scope);
 void itg_group_info(struct itg_group *grp, struct itg_group_info *info);
+pid_t itg_group_member_tid(struct itg_group *grp, pid_t vtid);
 
 /* Module-wide counters for sysfs (sysfs.c). */
 struct itg_stats {
@@ -181,7 +183,7 @@ extern struct kmem_cache *itg_timer_cache;	/* group.c */
 struct itg_timer *itg_group_timer(struct itg_group *grp, int which);
 void itg_timer_stop(struct itg_timer *t);
 int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
-		  struct itg_timer_set *old);
+		  pid_t thread, struct itg_timer_set *old);
 bool itg_group_cpu_armed(struct itg_group *grp);
 void itg_group_timer_get(struct itg_group *grp, int which,
 			 struct itg_timer_get *out, u64 *overruns);

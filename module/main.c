@@ -91,6 +91,7 @@ static long itg_ioctl_set_timer(void __user *uarg)
 {
 	struct itg_timer_set req = {};
 	struct itg_timer *t;
+	pid_t thread;
 	struct itg_group *grp;
 	struct itg_proc *proc;
 	u32 usize;
@@ -102,6 +103,8 @@ static long itg_ioctl_set_timer(void __user *uarg)
 		return ret;
 	if (req.which >= ITG_NR_TIMERS || (req.flags & ~ITG_SET_FLAGS) ||
 	    ((req.flags & ITG_SET_TO_RUNNER) && req.which == ITG_TIMER_REAL) ||
+	    (req.flags & ITG_SET_FLAGS) == ITG_SET_FLAGS ||
+	    !(req.flags & ITG_SET_THREAD) != !req.tid || req.__pad ||
 	    !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)) ||
 	    req.value_ns > KTIME_MAX || req.interval_ns > KTIME_MAX)
 		return -EINVAL;
@@ -116,8 +119,13 @@ static long itg_ioctl_set_timer(void __user *uarg)
 	if (IS_ERR(proc))
 		return PTR_ERR(proc);
 	grp = itg_group_of_current(proc);
-	t = itg_group_timer(grp, req.which);
-	ret = t ? itg_timer_set(t, &req, &req) : -ENOMEM;
+	/* The thread to signal: a member of this group, now. */
+	thread = req.tid ? itg_group_member_tid(grp, req.tid) : 0;
+	t = req.tid && !thread ? NULL : itg_group_timer(grp, req.which);
+	if (req.tid && !thread)
+		ret = -EINVAL;
+	else
+		ret = t ? itg_timer_set(t, &req, thread, &req) : -ENOMEM;
 	itg_proc_unlock(proc);
 	if (ret)
 		return ret;

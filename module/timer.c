@@ -369,7 +369,10 @@ static enum itg_notify itg_timer_notify(struct itg_timer *t, u64 n,
 		ret = ITG_NOTIFY_SENT;
 		goto out;
 	}
-	tsk = itg_pick_target(t, prefer, &later);
+	/* ITG_SET_THREAD: that thread while it is a member, blocking or not. */
+	tsk = itg_member(t, t->thread);
+	if (!tsk)
+		tsk = itg_pick_target(t, prefer, &later);
 	if (!tsk) {
 		if (later)
 			ret = ITG_NOTIFY_LATER;
@@ -694,7 +697,7 @@ void itg_timer_stop(struct itg_timer *t)
 }
 
 int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
-		  struct itg_timer_set *old)
+		  pid_t thread, struct itg_timer_set *old)
 {
 	struct itg_group *grp = t->grp;
 	bool cpu = t->which != ITG_TIMER_REAL;
@@ -731,6 +734,7 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	t->cookie = req->cookie;
 	t->interval = req->interval_ns;
 	t->to_runner = req->flags & ITG_SET_TO_RUNNER;
+	t->thread = thread;
 	t->arm_uid = current_uid();
 	t->arm_euid = current_euid();
 	t->arm_cap_kill = has_capability_noaudit(current, CAP_KILL);

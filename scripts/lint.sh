@@ -58,7 +58,7 @@ fi
 
 echo "lint: uapi header alone in userspace (C, C++, -m32)"
 probe='#include <linux/itimer_group.h>
-_Static_assert(sizeof(struct itg_timer_set) == ITG_TIMER_SET_SIZE_VER0, "set");
+_Static_assert(sizeof(struct itg_timer_set) == ITG_TIMER_SET_SIZE_VER1, "set");
 _Static_assert(sizeof(struct itg_timer_get) == ITG_TIMER_GET_SIZE_VER0, "get");
 _Static_assert(sizeof(struct itg_group_info) == ITG_GROUP_INFO_SIZE_VER0, "info");
 _Static_assert(sizeof(struct itg_scope) == ITG_SCOPE_SIZE_VER0, "scope");

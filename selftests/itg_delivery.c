@@ -7,6 +7,8 @@
  * hrtimer, and no timer interrupts while a CPU-time timer's members
  * sleep.  Root and nobody.
  */
+#include <poll.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -303,6 +305,231 @@ TEST(sleeping_members_cause_no_timer_interrupts)
 	EXPECT_GE(quiet1 - quiet0 + 30, armed1 - armed0);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
 	signal(SIGPROF, SIG_DFL);
+	close(fd);
+}
+
+/* ---- ITG_SET_THREAD: one thread takes the signals every thread blocks ---- */
+
+static int set_thread(int fd, int which, uint64_t value, uint64_t interval,
+		      unsigned int flags, pid_t tid)
+{
+	struct itg_timer_set s = {
+		.size = sizeof(s), .which = which, .flags = flags,
+		.value_ns = value, .interval_ns = interval, .tid = tid,
+	};
+
+	return ioctl(fd, ITG_IOC_SET_TIMER, &s);
+}
+
+enum { BY_SIGWAITINFO, BY_SIGTIMEDWAIT, BY_SIGNALFD };
+
+struct worker {
+	int how;
+	atomic_int tid;
+	atomic_int stop;
+	int signals;
+	uint64_t overruns;
+	int bad;
+};
+
+static void *worker_fn(void *arg)
+{
+	struct worker *w = arg;
+	struct timespec ts = { 0, 50 * MS };
+	struct signalfd_siginfo fdsi;
+	siginfo_t si;
+	sigset_t set;
+	int sfd = -1;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	if (w->how == BY_SIGNALFD)
+		sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	atomic_store(&w->tid, itg_gettid());
+	/* Until told to stop and nothing is left. */
+	for (;;) {
+		int code, overrun;
+
+		if (w->how == BY_SIGNALFD) {
+			struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+
+			if (poll(&pfd, 1, 50) <= 0 ||
+			    read(sfd, &fdsi, sizeof(fdsi)) != sizeof(fdsi)) {
+				if (atomic_load(&w->stop))
+					break;
+				continue;
+			}
+			code = fdsi.ssi_code;
+			overrun = fdsi.ssi_overrun;
+		} else {
+			int r = w->how == BY_SIGWAITINFO && !atomic_load(&w->stop) ?
+				sigwaitinfo(&set, &si) :
+				sigtimedwait(&set, &si, &ts);
+
+			if (r != SIGALRM) {
+				if (atomic_load(&w->stop))
+					break;
+				continue;
+			}
+			code = si.si_code;
+			overrun = si.si_overrun;
+		}
+		/* pthread_kill(): the stop token of a sigwaitinfo worker. */
+		if (code != SI_TIMER && atomic_load(&w->stop))
+			break;
+		w->bad += code != SI_TIMER;
+		w->signals++;
+		w->overruns += overrun;
+	}
+	if (sfd >= 0)
+		close(sfd);
+	return NULL;
+}
+
+/* A private thread that does not block SIGALRM: it must get none. */
+static void *private_bystander(void *arg)
+{
+	int fd = *(int *)arg;
+
+	sig_block(SIGALRM, SIG_UNBLOCK);
+	if (itg_scope(fd, ITG_SCOPE_PRIVATE, NULL))
+		return (void *)1L;
+	atomic_store(&priv_tid, itg_gettid());
+	atomic_store(&priv_ready, 1);
+	while (!atomic_load(&priv_stop))
+		usleep(1000);
+	return NULL;
+}
+
+/*
+ * Every thread blocks SIGALRM; a worker takes it (@how) for 1 s of a
+ * 10 ms REAL timer armed with ITG_SET_THREAD: every expiry arrives there,
+ * signals + overruns = expirations.  With @bystander, a private thread
+ * that does not block SIGALRM gets none of them.
+ */
+static void worker_takes_all(struct __test_metadata *_metadata, int how,
+			     bool bystander)
+{
+	static struct worker w;
+	int fd = itg_open(O_CLOEXEC);
+	struct itg_timer_get g;
+	pthread_t th, by;
+
+	ASSERT_LE(0, fd);
+	memset(&w, 0, sizeof(w));
+	w.how = how;
+	rec_reset();
+	rec_install(SIGALRM);
+	sig_block(SIGALRM, SIG_BLOCK);
+	atomic_store(&priv_ready, 0);
+	atomic_store(&priv_stop, 0);
+	if (bystander) {
+		ASSERT_EQ(0, pthread_create(&by, NULL, private_bystander, &fd));
+		while (!atomic_load(&priv_ready))
+			usleep(1000);
+	}
+	ASSERT_EQ(0, pthread_create(&th, NULL, worker_fn, &w));
+	while (!atomic_load(&w.tid))
+		usleep(1000);
+	ASSERT_EQ(0, set_thread(fd, ITG_TIMER_REAL, 10 * MS, 10 * MS,
+				ITG_SET_THREAD, atomic_load(&w.tid)));
+	sleep_ns(SEC);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_REAL, &g));
+	atomic_store(&w.stop, 1);
+	/* Nothing more comes: sigwaitinfo() must be woken to see the end. */
+	if (how == BY_SIGWAITINFO) {
+		sleep_ns(100 * MS);
+		pthread_kill(th, SIGALRM);
+	}
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	if (bystander) {
+		atomic_store(&priv_stop, 1);
+		ASSERT_EQ(0, pthread_join(by, NULL));
+		EXPECT_EQ(0, rec_count());
+	}
+	TH_LOG("%llu expirations: %d signals + %llu overruns taken",
+	       (unsigned long long)g.expirations, w.signals,
+	       (unsigned long long)w.overruns);
+	EXPECT_EQ(0, w.bad);
+	EXPECT_EQ(g.expirations, w.signals + w.overruns);
+	EXPECT_LE(30, w.signals);
+	unblock_dropping(SIGALRM);
+	close(fd);
+}
+
+TEST(sigwaitinfo_worker_takes_every_expiry)
+{
+	worker_takes_all(_metadata, BY_SIGWAITINFO, false);
+}
+
+TEST(sigtimedwait_worker_takes_every_expiry)
+{
+	worker_takes_all(_metadata, BY_SIGTIMEDWAIT, false);
+}
+
+TEST(signalfd_worker_takes_every_expiry)
+{
+	worker_takes_all(_metadata, BY_SIGNALFD, false);
+}
+
+TEST(signalfd_worker_beside_a_private_thread)
+{
+	worker_takes_all(_metadata, BY_SIGNALFD, true);
+}
+
+TEST(sigwaitinfo_worker_beside_a_private_thread)
+{
+	worker_takes_all(_metadata, BY_SIGWAITINFO, true);
+}
+
+/* ITG_SET_THREAD names a member of the caller's group, or it is EINVAL. */
+TEST(thread_option_errors)
+{
+	int fd = itg_open(O_CLOEXEC), i;
+	struct itg_timer_set s;
+	pthread_t by;
+
+	ASSERT_LE(0, fd);
+	/* The flag without a tid, a tid without the flag, both flags. */
+	EXPECT_EQ(-1, set_thread(fd, ITG_TIMER_REAL, SEC, 0, ITG_SET_THREAD, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_thread(fd, ITG_TIMER_REAL, SEC, 0, 0, itg_gettid()));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_thread(fd, ITG_TIMER_PROF, SEC, 0,
+				 ITG_SET_THREAD | ITG_SET_TO_RUNNER,
+				 itg_gettid()));
+	EXPECT_EQ(EINVAL, errno);
+	s = (struct itg_timer_set){ .size = sizeof(s), .value_ns = SEC,
+				    .flags = ITG_SET_THREAD,
+				    .tid = itg_gettid(), .__pad = 1 };
+	EXPECT_EQ(-1, ioctl(fd, ITG_IOC_SET_TIMER, &s));
+	EXPECT_EQ(EINVAL, errno);
+	/* Not a member: another process, a thread in a private group. */
+	EXPECT_EQ(-1, set_thread(fd, ITG_TIMER_REAL, SEC, 0, ITG_SET_THREAD,
+				 getppid()));
+	EXPECT_EQ(EINVAL, errno);
+	atomic_store(&priv_ready, 0);
+	atomic_store(&priv_stop, 0);
+	ASSERT_EQ(0, pthread_create(&by, NULL, private_bystander, &fd));
+	while (!atomic_load(&priv_ready))
+		usleep(1000);
+	EXPECT_EQ(-1, set_thread(fd, ITG_TIMER_REAL, SEC, 0, ITG_SET_THREAD,
+				 atomic_load(&priv_tid)));
+	EXPECT_EQ(EINVAL, errno);
+	atomic_store(&priv_stop, 1);
+	ASSERT_EQ(0, pthread_join(by, NULL));
+	/* Itself, for each timer: fine; the old size has no tid at all. */
+	for (i = 0; i < ITG_NR_TIMERS; i++) {
+		EXPECT_EQ(0, set_thread(fd, i, SEC, 0, ITG_SET_THREAD,
+					itg_gettid()));
+		EXPECT_EQ(0, itg_set(fd, i, 0, 0, 0, 0, NULL));
+	}
+	s = (struct itg_timer_set){ .size = ITG_TIMER_SET_SIZE_VER0,
+				    .value_ns = SEC, .flags = ITG_SET_THREAD,
+				    .tid = itg_gettid() };
+	EXPECT_EQ(-1, ioctl(fd, ITG_IOC_SET_TIMER, &s));
+	EXPECT_EQ(EINVAL, errno);
 	close(fd);
 }
 

@@ -55,6 +55,10 @@
  * @old_value_ns: out: time that was left on the timer, 0 if it was disarmed
  * @old_interval_ns: out: the previous interval
  * @reserved: must be zero
+ * @tid: with ITG_SET_THREAD, the thread to signal (a thread id as the
+ *	caller sees it), a member of the caller's group; else 0.  Appended
+ *	in ITG_TIMER_SET_SIZE_VER1: a caller of size VER0 has none
+ * @__pad: must be zero
  */
 struct itg_timer_set {
 	__u32 size;
@@ -67,9 +71,12 @@ struct itg_timer_set {
 	__u64 old_value_ns;
 	__u64 old_interval_ns;
 	__u64 reserved[2];
+	__u32 tid;
+	__u32 __pad;
 };
 
 #define ITG_TIMER_SET_SIZE_VER0	72
+#define ITG_TIMER_SET_SIZE_VER1	80	/* @tid */
 
 /*
  * struct itg_timer_set.flags: ITIMER_VIRTUAL and ITIMER_PROF only.  Deliver
@@ -78,7 +85,15 @@ struct itg_timer_set {
  * choosing a member the way a process-directed signal is delivered.
  */
 #define ITG_SET_TO_RUNNER	_BITUL(0)
-#define ITG_SET_FLAGS		ITG_SET_TO_RUNNER
+
+/*
+ * struct itg_timer_set.flags: deliver every signal to thread @tid, as a
+ * POSIX timer with SIGEV_THREAD_ID does, even while it blocks the signal:
+ * a thread that takes the signals with sigwaitinfo(2) or a signalfd(2)
+ * while every thread blocks them.  Not with ITG_SET_TO_RUNNER.
+ */
+#define ITG_SET_THREAD		_BITUL(1)
+#define ITG_SET_FLAGS		(ITG_SET_TO_RUNNER | ITG_SET_THREAD)
 
 /**
  * struct itg_timer_get - read an itimer of the caller's group
