@@ -33,6 +33,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
+#include <linux/jiffies.h>
 #include <linux/math64.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -168,6 +169,7 @@ static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt)
 	struct task_struct *tsk = slot->task;
 	struct itg_group *grp = slot->grp;
 	u64 ut = slot->ut, st = slot->st, d;
+	s64 virt, utime;
 
 	write_seqcount_begin(&slot->seq);
 	slot->task = NULL;
@@ -176,9 +178,22 @@ static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt)
 
 	d = rt > slot->rt ? rt - slot->rt : 0;
 	atomic64_add(d, &grp->acc_prof);
-	atomic64_add(itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut,
-				   READ_ONCE(tsk->stime) - st),
-		     &grp->acc_virt);
+	virt = atomic64_add_return(itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut,
+						 READ_ONCE(tsk->stime) - st),
+				   &grp->acc_virt);
+	utime = atomic64_add_return(READ_ONCE(tsk->utime) - ut,
+				    &grp->acc_utime);
+	/*
+	 * Finished slices count no more user time than the kernel ticked:
+	 * estimates of slices shorter than a tick average out in utime, and
+	 * an excess kept here would hold a running slice's estimate at the
+	 * cap of itg_cpu_read_raw() (no sub-tick precision after a run of
+	 * system-heavy slices).  A racing stop may clamp to a lower utime:
+	 * late, never early.
+	 */
+	while (virt > utime &&
+	       !atomic64_try_cmpxchg(&grp->acc_virt, &virt, utime))
+		;
 	WRITE_ONCE(grp->last_runner, task_pid_nr(tsk));
 }
 
@@ -286,6 +301,7 @@ static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk)
 
 	clk->prof = atomic64_read(&grp->acc_prof);
 	clk->virt = atomic64_read(&grp->acc_virt);
+	clk->utime = atomic64_read(&grp->acc_utime);
 	clk->running = 0;
 	clk->runner = 0;
 	smp_rmb();	/* accumulators before slots: see itg_slot_stop() */
@@ -319,6 +335,7 @@ static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk)
 		clk->prof += d;
 		clk->virt += itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut0,
 					   READ_ONCE(tsk->stime) - st0);
+		clk->utime += READ_ONCE(tsk->utime) - ut0;
 		clk->running++;
 		/* The one that has run longest now burns the most CPU. */
 		if (d >= longest) {
@@ -329,24 +346,43 @@ static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk)
 	rcu_read_unlock();
 	if (!clk->runner)
 		clk->runner = READ_ONCE(grp->last_runner);
-	clk->virt = min(clk->virt, clk->prof);
+	/*
+	 * The VIRTUAL rule: the estimate, but never more than a tick beyond
+	 * the user time the kernel accounted to the members (the utime that
+	 * drives the native ITIMER_VIRTUAL), nor beyond PROF.  A slice shorter
+	 * than a tick is split by its thread's history, which in a run of
+	 * short system-heavy slices after a user-heavy past counted system
+	 * time as user time; pure user-mode work keeps its sub-tick precision
+	 * (its estimate stays within a tick of utime).
+	 */
+	clk->virt = min3(clk->virt, clk->utime + TICK_NSEC, clk->prof);
 }
 
-/* Read @grp's clocks as itg_cpu_read_raw(), with VIRTUAL monotonic. */
+/* Raise *@seen to @v if lower; return the larger of the two. */
+static u64 itg_clock_seen(atomic64_t *seen, u64 v)
+{
+	s64 old = atomic64_read(seen);
+
+	while (v > (u64)old && !atomic64_try_cmpxchg(seen, &old, v))
+		;
+	return max_t(u64, v, old);
+}
+
+/*
+ * Read @grp's clocks as itg_cpu_read_raw(), both monotonic, VIRTUAL never
+ * above PROF.  A read may come out below an earlier one: the user part of
+ * a running slice is an estimate that a system tick can lower, and a slot
+ * that changes while it is read is skipped.  A clock never goes back, so
+ * each holds its highest value read until it catches up.  VIRTUAL's
+ * highest was at most PROF's then, which PROF's highest is now at least.
+ */
 void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk)
 {
-	s64 seen;
-
 	itg_cpu_read_raw(grp, clk);
-	/*
-	 * The user part of a running slice is an estimate that a system tick
-	 * can lower; a clock never goes back, so it holds until it catches up.
-	 */
-	seen = atomic64_read(&grp->virt_seen);
-	while (clk->virt > (u64)seen &&
-	       !atomic64_try_cmpxchg(&grp->virt_seen, &seen, clk->virt))
-		;
-	clk->virt = max_t(u64, clk->virt, seen);
+	clk->prof = itg_clock_seen(&grp->prof_seen, clk->prof);
+	clk->virt = itg_clock_seen(&grp->virt_seen, clk->virt);
+	/* A racing reader's VIRTUAL may be ahead of our PROF: raise it. */
+	clk->prof = max(clk->prof, clk->virt);
 }
 
 /*
@@ -361,7 +397,8 @@ void itg_cpu_rebase_virt(struct itg_group *grp)
 	struct itg_cpu_clock clk;
 
 	itg_cpu_read_raw(grp, &clk);
-	atomic64_set(&grp->virt_seen, clk.virt);
+	atomic64_set(&grp->virt_seen, min_t(u64, clk.virt,
+					    atomic64_read(&grp->prof_seen)));
 }
 
 /* How many members can run at once: the bound on a clock's speed. */
@@ -463,6 +500,8 @@ int itg_cpu_start(struct itg_group *grp, u64 caller_rt)
 	atomic_inc(&itg_cpu_users);
 	atomic64_set(&grp->acc_prof, 0);
 	atomic64_set(&grp->acc_virt, 0);
+	atomic64_set(&grp->acc_utime, 0);
+	atomic64_set(&grp->prof_seen, 0);
 	atomic64_set(&grp->virt_seen, 0);
 	WRITE_ONCE(grp->last_runner, 0);
 	WRITE_ONCE(grp->cpu_tracking, true);

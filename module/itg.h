@@ -91,6 +91,8 @@ struct itg_group {
 	pid_t last_runner;		/* member that ran last */
 	atomic64_t acc_prof;		/* finished slices of members */
 	atomic64_t acc_virt;		/* their user part */
+	atomic64_t acc_utime;		/* their utime, as the kernel ticked it */
+	atomic64_t prof_seen;		/* highest PROF clock read */
 	atomic64_t virt_seen;		/* highest VIRTUAL clock read */
 	struct delayed_work cpu_work;	/* stop tracking when idle */
 	/* Allocated by the first set (proc->lock), freed with the group. */
@@ -148,6 +150,7 @@ extern struct itg_stats itg_stats;
 struct itg_cpu_clock {
 	u64 prof;		/* ns of CPU time since tracking started */
 	u64 virt;		/* its user part */
+	u64 utime;		/* the kernel's utime of the members in it */
 	unsigned int running;	/* members on a CPU now */
 	pid_t runner;		/* the busiest of them (or the last to run) */
 };

@@ -8,6 +8,8 @@
  * sleep.  Root and nobody.
  */
 #include <poll.h>
+#include <sched.h>
+#include <sys/time.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 
@@ -531,6 +533,139 @@ TEST(thread_option_errors)
 	EXPECT_EQ(-1, ioctl(fd, ITG_IOC_SET_TIMER, &s));
 	EXPECT_EQ(EINVAL, errno);
 	close(fd);
+}
+
+/* ---- VIRTUAL against the kernel's user time ---- */
+
+static atomic_int virt_fired;
+static atomic_llong native_left_at_fire;
+
+/* The module's VIRTUAL fired: how much of the native one's 100 ms is left. */
+static void on_module_virtual(int sig)
+{
+	struct itimerval v;
+
+	getitimer(ITIMER_VIRTUAL, &v);
+	atomic_store(&native_left_at_fire,
+		     v.it_value.tv_sec * SEC + v.it_value.tv_usec * 1000LL);
+	atomic_store(&virt_fired, 1);
+}
+
+static void on_native_virtual(int sig)
+{
+}
+
+#define TICK_NS		(4 * MS)	/* HZ=250, Debian's */
+
+/*
+ * Arm the module's VIRTUAL (SIGUSR1) and the native ITIMER_VIRTUAL, both
+ * 40 ms, then run @work until the module's fires: by then the kernel has
+ * accounted at least 40 ms of user time less one tick.  The native one
+ * runs a tick longer (setitimer() adds one to a CPU-time value), so it has
+ * at most two ticks left (and a little for the handler's own reading).
+ */
+static void virtual_vs_native(struct __test_metadata *_metadata,
+			      void (*work)(void), const char *what)
+{
+	struct itimerval nv = { .it_value = { 0, 40000 } };
+	int fd = itg_open(O_CLOEXEC);
+	uint64_t t0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+
+	ASSERT_LE(0, fd);
+	signal(SIGUSR1, on_module_virtual);
+	signal(SIGVTALRM, on_native_virtual);
+	atomic_store(&virt_fired, 0);
+	ASSERT_EQ(0, setitimer(ITIMER_VIRTUAL, &nv, NULL));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 40 * MS, 0, SIGUSR1, 0,
+			     NULL));
+	while (!atomic_load(&virt_fired) &&
+	       now_ns(CLOCK_PROCESS_CPUTIME_ID) - t0 < 20 * SEC)
+		work();
+	TH_LOG("%s: module's VIRTUAL fired after %.1f ms CPU, native's had %.1f ms left",
+	       what, (now_ns(CLOCK_PROCESS_CPUTIME_ID) - t0) / 1e6,
+	       atomic_load(&native_left_at_fire) / 1e6);
+	ASSERT_EQ(1, atomic_load(&virt_fired));
+	EXPECT_GE(2 * TICK_NS + MS, atomic_load(&native_left_at_fire));
+	nv.it_value.tv_usec = 0;
+	setitimer(ITIMER_VIRTUAL, &nv, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	close(fd);
+}
+
+static atomic_ulong sink;
+
+static void user_then_syscalls(void)
+{
+	static uint64_t t0;
+	int i;
+
+	if (!t0)
+		t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+	/* 50 ms of user work, then system calls only. */
+	if (now_ns(CLOCK_THREAD_CPUTIME_ID) - t0 < 50 * MS) {
+		for (i = 0; i < 100000; i++)
+			atomic_fetch_add_explicit(&sink, i, memory_order_relaxed);
+		return;
+	}
+	for (i = 0; i < 100; i++)
+		syscall(SYS_getppid);
+}
+
+TEST(virtual_after_user_work_then_syscalls_never_ahead_of_utime)
+{
+	virtual_vs_native(_metadata, user_then_syscalls, "user then getppid");
+}
+
+static int ping[2], pong[2];
+
+static void pingpong_round(void)
+{
+	char c = 1;
+	int i;
+
+	for (i = 0; i < 100; i++)
+		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
+			break;
+}
+
+/*
+ * Slices shorter than a tick, mostly system time, after a user-heavy
+ * history: the module's VIRTUAL must not take them for user time.
+ */
+TEST(virtual_in_a_pipe_pingpong_never_ahead_of_utime)
+{
+	cpu_set_t one;
+	uint64_t t0;
+	pid_t peer;
+	char c;
+	int i;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ASSERT_EQ(0, pipe(ping));
+	ASSERT_EQ(0, pipe(pong));
+	peer = fork();
+	ASSERT_LE(0, peer);
+	if (!peer) {
+		close(ping[1]);
+		close(pong[0]);
+		while (read(ping[0], &c, 1) == 1)
+			if (write(pong[1], &c, 1) != 1)
+				break;
+		_exit(0);
+	}
+	close(ping[0]);
+	close(pong[1]);
+	/* A user-heavy history first. */
+	t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+	while (now_ns(CLOCK_THREAD_CPUTIME_ID) - t0 < 100 * MS)
+		for (i = 0; i < 1000; i++)
+			atomic_fetch_add_explicit(&sink, i,
+						  memory_order_relaxed);
+	virtual_vs_native(_metadata, pingpong_round, "pipe ping-pong");
+	close(ping[1]);
+	itg_wait_child(peer);
 }
 
 TEST_HARNESS_MAIN
