@@ -424,8 +424,9 @@ out:
 
 /*
  * The shortest time to the next callback after one that did @res: the
- * rate floor, doubled for each callback in a row whose signal nobody took,
- * up to ITG_STALL_MAX_NS.  The kernel re-arms its own timers only when
+ * rate floor, four times longer for each callback in a row whose signal
+ * nobody took, up to ITG_STALL_MAX_NS (8 callbacks in the first 0.55 s of
+ * a stall at the default floor, then one a second).  The kernel re-arms its own timers only when
  * their signal is dequeued; a module cannot see a dequeue, so a timer
  * whose signal stays pending backs off instead.  Caller holds grp->lock.
  */
@@ -440,11 +441,11 @@ static u64 itg_timer_floor(struct itg_timer *t, enum itg_notify res)
 		t->backoff = 0;
 		return floor;
 	}
-	if (t->backoff < 32)
+	if (t->backoff < 16)
 		t->backoff++;
-	if (floor >= ITG_STALL_MAX_NS >> t->backoff)
+	if (floor >= ITG_STALL_MAX_NS >> (2 * t->backoff))
 		return ITG_STALL_MAX_NS;
-	return floor << t->backoff;
+	return floor << (2 * t->backoff);
 }
 
 /* Armed or not, counted in sysfs.  Caller holds grp->lock. */

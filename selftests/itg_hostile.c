@@ -167,7 +167,7 @@ TEST(blocked_signal_backs_off_callbacks)
 	ASSERT_LE(0, fd);
 	sig_block(SIGALRM, SIG_BLOCK);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 1, 1, 0, 0, NULL));
-	/* The ramp: 100 us doubled to 1 s takes about 1.6 s. */
+	/* The ramp: 100 us, x4 each time, to 1 s: about 0.55 s. */
 	sleep_ns(2500 * MS);
 	c0 = counter("callbacks");
 	sleep_ns(2 * SEC);
@@ -462,6 +462,13 @@ TEST(storm_of_stalled_timers_spares_a_victim)
 		SKIP(return, "needs root to run processes of two users");
 	if (itg_slow())
 		SKIP(return, "the debug kernel's own overhead hides the measure");
+	/*
+	 * On PREEMPT_RT the callbacks run in an RT softirq thread, whose
+	 * ramp-up under TCG throttled RT tasks and starved this test past
+	 * its timeout (6.1-rt): open, see the issue note.
+	 */
+	if (itg_rt())
+		SKIP(return, "PREEMPT_RT: the storm starves the emulated guest");
 	ASSERT_EQ(0, setrlimit(RLIMIT_NPROC, &nproc));
 	count = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -485,7 +492,7 @@ TEST(storm_of_stalled_timers_spares_a_victim)
 	storm_start(_metadata, &st, cap - 3, STORM_BIG);
 	timers = counter("armed_real");
 	TH_LOG("%lld timers armed in %.1f s", timers, (mono_ns() - t0) / 1e9);
-	/* The back-off ramp of every timer: 100 us doubled up to 1 s. */
+	/* The back-off ramp of every timer: 100 us, x4 each time, to 1 s. */
 	sleep_ns(3 * SEC);
 	cb0 = counter("callbacks");
 	t0 = mono_ns();
