@@ -99,19 +99,35 @@ static int probe_settles(int want)
 	return probe_registered();
 }
 
-static void busy_until_fired(void)
+/*
+ * Spin until the handler ran.  Returns the longest stretch of this
+ * thread's CPU time between two looks at its clock, up to the handler's:
+ * when the host steals the vCPU, guest clocks count the stall as CPU time,
+ * and a signal due in it comes that much late whatever the module did.
+ */
+static uint64_t busy_until_fired(void)
 {
-	while (!atomic_load(&fired))
-		;
+	uint64_t last = thread_cpu(), now, stall = 0;
+
+	while (!atomic_load(&fired)) {
+		now = thread_cpu();
+		if (now - last > stall)
+			stall = now - last;
+		last = now;
+	}
+	if (fired_thread_cpu > last && fired_thread_cpu - last > stall)
+		stall = fired_thread_cpu - last;
+	return stall;
 }
 
 /*
  * One-shot of 200 ms of CPU on this busy thread: the module's timer, then
  * the native setitimer of the same type.  Returns the lateness of ours by
- * CLOCK_THREAD_CPUTIME_ID; prints both.
+ * CLOCK_THREAD_CPUTIME_ID, and in *@stall the longest stall of the thread
+ * seen meanwhile; prints both timers'.
  */
 static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
-			     int which, int sig)
+			     int which, int sig, uint64_t *stall)
 {
 	struct itimerval native = { .it_value = { 0, 200000 } };
 	int64_t ours, theirs;
@@ -123,7 +139,7 @@ static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
 	t0 = thread_cpu();
 	if (itg_set(fd, which, 200 * MS, 0, 0, 0, NULL))
 		return INT64_MIN;
-	busy_until_fired();
+	*stall = busy_until_fired();
 	ours = fired_thread_cpu - t0 - 200 * MS;
 
 	fired = 0;
@@ -132,9 +148,9 @@ static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
 	setitimer(which, &native, NULL);
 	busy_until_fired();
 	theirs = fired_thread_cpu - t0 - 200 * MS;
-	TH_LOG("%s 200 ms one-shot, late by thread CPU: module %+.3f ms, native %+.3f ms",
+	TH_LOG("%s 200 ms one-shot, late by thread CPU: module %+.3f ms (stall %.3f), native %+.3f",
 	       which == ITIMER_PROF ? "ITIMER_PROF" : "ITIMER_VIRTUAL",
-	       ours / 1e6, theirs / 1e6);
+	       ours / 1e6, *stall / 1e6, theirs / 1e6);
 	signal(sig, SIG_DFL);
 	return ours;
 }
@@ -144,20 +160,25 @@ static void check_oneshot(struct __test_metadata *_metadata, int which,
 {
 	int fd = itg_open(O_CLOEXEC), try;
 	int64_t err = INT64_MIN;
+	uint64_t stall = 0;
 
 	if (itg_slow())
 		SKIP(return, "accuracy is not measured on the debug kernel");
 	ASSERT_LE(0, fd);
-	/* Up to three samples ride out host noise; the bound stays. */
+	/*
+	 * Up to three samples ride out host noise.  Late by at most 2 ms
+	 * beyond the longest stall the thread saw in the same sample: a busy
+	 * host makes the guest's CPU clocks count its stalls (issue #10).
+	 */
 	for (try = 0; try < 3; try++) {
-		err = oneshot_error(_metadata, fd, which, sig);
+		err = oneshot_error(_metadata, fd, which, sig, &stall);
 		ASSERT_NE(INT64_MIN, err);
 		/* Never early, in any sample. */
 		ASSERT_GE(err, 0);
-		if (err <= (int64_t)ONESHOT_LATE_NS)
+		if (err <= (int64_t)(ONESHOT_LATE_NS + stall))
 			break;
 	}
-	EXPECT_LE(err, (int64_t)ONESHOT_LATE_NS);
+	EXPECT_LE(err, (int64_t)(ONESHOT_LATE_NS + stall));
 	close(fd);
 }
 
@@ -522,19 +543,24 @@ TEST(sleeping_member_adds_nothing)
 {
 	struct spinner s[1] = { { .go_private = true } };
 	int fd = itg_open(O_CLOEXEC);
-	uint64_t u;
+	uint64_t u, mine;
 
 	ASSERT_LE(0, fd);
 	/* The shared group's only other thread is busy but private. */
 	spin_start(_metadata, s, 1, fd);
+	mine = thread_cpu();
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 100 * SEC, 0, 0, 0, NULL));
 	sleep_ns(300 * MS);
 	u = used(fd, ITG_TIMER_PROF);
+	mine = thread_cpu() - mine;
 	spin_join(s, 1);
-	TH_LOG("main sleeping 300 ms, private thread busy: shared PROF used %.3f ms",
-	       u / 1e6);
-	/* Its own wake-ups cost the sleeper a little (more on debug). */
-	EXPECT_LT(u, (itg_slow() ? 20 : 2) * MS);
+	TH_LOG("main asleep 300 ms, private thread busy: shared PROF %.3f ms, main's CPU %.3f ms",
+	       u / 1e6, mine / 1e6);
+	/*
+	 * Only the sleeper's own CPU time (its calls, and whatever stalls a
+	 * busy host added to them), never the private thread's.
+	 */
+	EXPECT_LE(u, mine + 100 * 1000);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
 	close(fd);
 }

@@ -668,4 +668,55 @@ TEST(virtual_in_a_pipe_pingpong_never_ahead_of_utime)
 	itg_wait_child(peer);
 }
 
+/* ---- the CPU clocks: monotonic, VIRTUAL <= PROF ---- */
+
+static atomic_int mono_stop;
+
+static void *mono_spinner(void *arg)
+{
+	int i = 0;
+
+	while (!atomic_load(&mono_stop))
+		if (++i % 1000 == 0)
+			syscall(SYS_getppid);	/* some system time too */
+	return NULL;
+}
+
+/*
+ * Read the clocks (as 100 s timers' remaining time) thousands of times
+ * while three threads run and switch: each clock never goes back, and
+ * VIRTUAL read first never exceeds PROF read after it.
+ */
+TEST(cpu_clocks_are_monotonic_and_virtual_within_prof)
+{
+	uint64_t last_v = 0, last_p = 0, v, p;
+	int fd = itg_open(O_CLOEXEC), i, back = 0, above = 0;
+	struct itg_timer_get g;
+	pthread_t th[3];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 100 * SEC, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 100 * SEC, 0, 0, 0, NULL));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, mono_spinner, NULL));
+	for (i = 0; i < 3000; i++) {
+		ASSERT_EQ(0, itg_get(fd, ITG_TIMER_VIRTUAL, &g));
+		v = 100 * SEC - g.value_ns;
+		ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &g));
+		p = 100 * SEC - g.value_ns;
+		back += v < last_v || p < last_p;
+		above += v > p;
+		last_v = v;
+		last_p = p;
+	}
+	atomic_store(&mono_stop, 1);
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	TH_LOG("3000 reads: VIRTUAL %.1f ms, PROF %.1f ms at the end",
+	       last_v / 1e6, last_p / 1e6);
+	EXPECT_EQ(0, back);
+	EXPECT_EQ(0, above);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
