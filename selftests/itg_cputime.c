@@ -530,11 +530,12 @@ TEST(to_runner_lands_signals_on_the_busiest_thread)
 	for (int i = 1; i < 4; i++)
 		EXPECT_GT(busy, rec_tid(s[i].tid));
 	/*
-	 * The sleeping main thread is the last runner only in moments when
-	 * no spinner is on a CPU: never here, but now and then on the debug
-	 * kernel, whose own work keeps preempting them (3 of 291 seen).
+	 * The sleeping main thread is the runner only in moments when no
+	 * spinner is on a CPU, or right at the arming, when its own slice
+	 * may be the longest running one: a few, now and then (3 of 291 on
+	 * the debug kernel, 1 of 272 on 6.12 in CI).
 	 */
-	EXPECT_LE(rec_tid(itg_gettid()), itg_slow() ? n / 20 : 0);
+	EXPECT_LE(rec_tid(itg_gettid()), n / 20);
 	close(fd);
 	signal(SIGPROF, SIG_DFL);
 }
