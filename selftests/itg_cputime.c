@@ -127,7 +127,8 @@ static uint64_t busy_until_fired(void)
  * seen meanwhile; prints both timers'.
  */
 static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
-			     int which, int sig, uint64_t *stall)
+			     int which, int sig, uint64_t *stall,
+			     int64_t *native_err)
 {
 	struct itimerval native = { .it_value = { 0, 200000 } };
 	int64_t ours, theirs;
@@ -148,6 +149,7 @@ static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
 	setitimer(which, &native, NULL);
 	busy_until_fired();
 	theirs = fired_thread_cpu - t0 - 200 * MS;
+	*native_err = theirs;
 	TH_LOG("%s 200 ms one-shot, late by thread CPU: module %+.3f ms (stall %.3f), native %+.3f",
 	       which == ITIMER_PROF ? "ITIMER_PROF" : "ITIMER_VIRTUAL",
 	       ours / 1e6, *stall / 1e6, theirs / 1e6);
@@ -159,7 +161,7 @@ static void check_oneshot(struct __test_metadata *_metadata, int which,
 			  int sig)
 {
 	int fd = itg_open(O_CLOEXEC), try;
-	int64_t err = INT64_MIN;
+	int64_t err = INT64_MIN, native = 0;
 	uint64_t stall = 0;
 
 	if (itg_slow())
@@ -169,12 +171,16 @@ static void check_oneshot(struct __test_metadata *_metadata, int which,
 	 * Up to three samples ride out host noise.  Late by at most 2 ms
 	 * beyond the longest stall the thread saw in the same sample: a busy
 	 * host makes the guest's CPU clocks count its stalls (issue #10).
+	 * VIRTUAL follows the kernel's tick-sampled utime, which a busy host
+	 * makes lag the CPU clock: there, no later than the native one.
 	 */
 	for (try = 0; try < 3; try++) {
-		err = oneshot_error(_metadata, fd, which, sig, &stall);
+		err = oneshot_error(_metadata, fd, which, sig, &stall, &native);
 		ASSERT_NE(INT64_MIN, err);
 		/* Never early, in any sample. */
 		ASSERT_GE(err, 0);
+		if (which == ITIMER_VIRTUAL && err <= native)
+			err = 0;
 		if (err <= (int64_t)(ONESHOT_LATE_NS + stall))
 			break;
 	}
