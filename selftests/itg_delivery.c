@@ -106,6 +106,7 @@ TEST(expirations_carried_past_a_foreign_signal)
 static atomic_int priv_ready, priv_stop;
 static atomic_int priv_tid;
 
+/* A private thread that does not block SIGALRM: it must get none. */
 static void *private_unblocked(void *arg)
 {
 	int fd = *(int *)arg;
@@ -388,21 +389,6 @@ static void *worker_fn(void *arg)
 	return NULL;
 }
 
-/* A private thread that does not block SIGALRM: it must get none. */
-static void *private_bystander(void *arg)
-{
-	int fd = *(int *)arg;
-
-	sig_block(SIGALRM, SIG_UNBLOCK);
-	if (itg_scope(fd, ITG_SCOPE_PRIVATE, NULL))
-		return (void *)1L;
-	atomic_store(&priv_tid, itg_gettid());
-	atomic_store(&priv_ready, 1);
-	while (!atomic_load(&priv_stop))
-		usleep(1000);
-	return NULL;
-}
-
 /*
  * Every thread blocks SIGALRM; a worker takes it (@how) for 1 s of a
  * 10 ms REAL timer armed with ITG_SET_THREAD: every expiry arrives there,
@@ -426,7 +412,7 @@ static void worker_takes_all(struct __test_metadata *_metadata, int how,
 	atomic_store(&priv_ready, 0);
 	atomic_store(&priv_stop, 0);
 	if (bystander) {
-		ASSERT_EQ(0, pthread_create(&by, NULL, private_bystander, &fd));
+		ASSERT_EQ(0, pthread_create(&by, NULL, private_unblocked, &fd));
 		while (!atomic_load(&priv_ready))
 			usleep(1000);
 	}
@@ -513,7 +499,7 @@ TEST(thread_option_errors)
 	EXPECT_EQ(EINVAL, errno);
 	atomic_store(&priv_ready, 0);
 	atomic_store(&priv_stop, 0);
-	ASSERT_EQ(0, pthread_create(&by, NULL, private_bystander, &fd));
+	ASSERT_EQ(0, pthread_create(&by, NULL, private_unblocked, &fd));
 	while (!atomic_load(&priv_ready))
 		usleep(1000);
 	EXPECT_EQ(-1, set_thread(fd, ITG_TIMER_REAL, SEC, 0, ITG_SET_THREAD,

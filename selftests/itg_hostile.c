@@ -423,19 +423,6 @@ static void storm_stop(struct storm *st)
 		waitpid(st->pids[i], NULL, 0);
 }
 
-static long long read_long(const char *path)
-{
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = '\0';
-	close(fd);
-	return atoll(buf);
-}
-
 /* Iterations per second of the victim over @ns. */
 static double rate(atomic_ullong *count, uint64_t ns)
 {
@@ -486,7 +473,7 @@ TEST(storm_of_stalled_timers_spares_a_victim)
 	sleep_ns(300 * MS);
 	alone0 = rate(count, SEC);
 	/* Every timer the cap allows: the big process arms 3 of them. */
-	cap = read_long("/sys/module/itimer_group/parameters/max_timers_per_user");
+	cap = read_number("/sys/module/itimer_group/parameters/max_timers_per_user");
 	ASSERT_LT(3, cap);
 	t0 = mono_ns();
 	storm_start(_metadata, &st, cap - 3, STORM_BIG);

@@ -31,15 +31,7 @@ static int write_param(const char *path, const char *val)
 
 static long read_param(const char *path)
 {
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = '\0';
-	close(fd);
-	return atol(buf);
+	return read_number(path);
 }
 
 FIXTURE(limits) {

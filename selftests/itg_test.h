@@ -205,6 +205,20 @@ static inline long long counter(const char *name)
 	return buf[0] ? atoll(buf) : -1;
 }
 
+/* The number in a small file (a module parameter), or -1. */
+static inline long long read_number(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return atoll(buf);
+}
+
 /* Count recorded signals taken by thread @tid. */
 static inline int rec_tid(pid_t tid)
 {
