@@ -289,7 +289,7 @@ static long long loc_interrupts(void)
 TEST(sleeping_members_cause_no_timer_interrupts)
 {
 	int fd = itg_open(O_CLOEXEC);
-	long long quiet0, quiet1, armed0, armed1;
+	long long quiet0, quiet1, armed0, armed1, cb0, cb1;
 
 	if (loc_interrupts() < 0)
 		SKIP(return, "no LOC line in /proc/interrupts");
@@ -301,11 +301,16 @@ TEST(sleeping_members_cause_no_timer_interrupts)
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 1600 * 1000, 0, 0, 0, NULL));
 	sleep_ns(100 * MS);
 	armed0 = loc_interrupts();
+	cb0 = counter("callbacks");
 	sleep_ns(SEC);
+	cb1 = counter("callbacks");
 	armed1 = loc_interrupts();
-	TH_LOG("local timer interrupts in 1 s asleep: %lld without, %lld with PROF armed",
-	       quiet1 - quiet0, armed1 - armed0);
-	EXPECT_GE(quiet1 - quiet0 + 30, armed1 - armed0);
+	TH_LOG("LOC interrupts in 1 s asleep: %lld without, %lld with PROF armed (%lld callbacks)",
+	       quiet1 - quiet0, armed1 - armed0, cb1 - cb0);
+	EXPECT_GE(2, cb1 - cb0);
+	/* The debug kernel's own background work varies too much. */
+	if (!itg_slow())
+		EXPECT_GE(quiet1 - quiet0 + 30, armed1 - armed0);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
 	signal(SIGPROF, SIG_DFL);
 	close(fd);
