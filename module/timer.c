@@ -769,7 +769,7 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
  * (itg_timer_floor()), so count the expirations that passed, exactly, and
  * if its signal was taken meanwhile, send the next one and let the
  * callbacks resume their pace.  @now: the time of @t's clock.  Caller holds
- * grp->lock.
+ * grp->lock and RCU.
  */
 static void itg_timer_catch_up(struct itg_timer *t, ktime_t now)
 {
@@ -830,8 +830,11 @@ void itg_group_timer_get(struct itg_group *grp, int which,
 	spin_lock_irq(&grp->lock);
 	now = itg_timer_now(t);
 	if (t->backoff && !test_bit(ITG_GROUP_DEAD, &grp->flags) &&
-	    !READ_ONCE(grp->proc->revoked))
+	    !READ_ONCE(grp->proc->revoked)) {
+		rcu_read_lock();	/* itg_timer_queued() looks threads up */
 		itg_timer_catch_up(t, now);
+		rcu_read_unlock();
+	}
 	out->value_ns = itg_timer_remaining(t, now);
 	out->interval_ns = t->armed ? t->interval : 0;
 	out->signo = t->signo;
