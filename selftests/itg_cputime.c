@@ -669,11 +669,12 @@ TEST(member_exiting_while_armed_keeps_its_time)
 	/*
 	 * The kernel adds an exiting thread's runtime to the process before
 	 * its last schedule(), so the process clock misses a little of each
-	 * of the 8; the group clock counts it.  Not a bound the (slow)
-	 * debug kernel keeps.
+	 * of the 8; the group clock counts it (up to 0.75 ms each: 3.4 ms
+	 * in all once seen on 6.12).  Not a bound the (slow) debug kernel
+	 * keeps.
 	 */
 	if (!itg_slow())
-		EXPECT_LE(u, c + 3 * MS);
+		EXPECT_LE(u, c + 6 * MS);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
 	close(fd);
 }
