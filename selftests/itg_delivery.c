@@ -498,6 +498,13 @@ TEST(thread_option_errors)
 				    .tid = itg_gettid(), .__pad = 1 };
 	EXPECT_EQ(-1, ioctl(fd, ITG_IOC_SET_TIMER, &s));
 	EXPECT_EQ(EINVAL, errno);
+	/* No such thread: the largest ids, as a pid_t negative or not. */
+	EXPECT_EQ(-1, set_thread(fd, ITG_TIMER_REAL, SEC, 0, ITG_SET_THREAD,
+				 0xffffffff));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_thread(fd, ITG_TIMER_REAL, SEC, 0, ITG_SET_THREAD,
+				 0x7fffffff));
+	EXPECT_EQ(EINVAL, errno);
 	/* Not a member: another process, a thread in a private group. */
 	EXPECT_EQ(-1, set_thread(fd, ITG_TIMER_REAL, SEC, 0, ITG_SET_THREAD,
 				 getppid()));
