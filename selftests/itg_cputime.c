@@ -194,6 +194,16 @@ static uint64_t used(int fd, int which)
 	return 100 * SEC - g.value_ns;
 }
 
+/* User time the native ITIMER_VIRTUAL armed with 100 s has counted. */
+static uint64_t native_used(void)
+{
+	struct itimerval it;
+
+	getitimer(ITIMER_VIRTUAL, &it);
+	return 100 * SEC - (it.it_value.tv_sec * SEC +
+			    it.it_value.tv_usec * 1000ULL);
+}
+
 static uint64_t thread_utime(void)
 {
 	struct rusage ru;
@@ -204,12 +214,15 @@ static uint64_t thread_utime(void)
 
 TEST(virtual_counts_user_time_prof_counts_all)
 {
-	uint64_t v0, p0, c0, u0, b0, v, p, c, u, b;
+	struct itimerval native = { .it_value = { 100, 0 } };
+	uint64_t v0, p0, c0, u0, b0, n0, v, p, c, u, b, n;
 	int fd = itg_open(O_CLOEXEC);
 
 	if (itg_slow())
 		SKIP(return, "tick-sampled bounds are not measured on the debug kernel");
 	ASSERT_LE(0, fd);
+	/* The kernel's own ITIMER_VIRTUAL beside ours, never to fire. */
+	ASSERT_EQ(0, setitimer(ITIMER_VIRTUAL, &native, NULL));
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 100 * SEC, 0, 0, 0, NULL));
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 100 * SEC, 0, 0, 0, NULL));
 
@@ -230,6 +243,7 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	v0 = used(fd, ITG_TIMER_VIRTUAL);
 	p0 = used(fd, ITG_TIMER_PROF);
 	u0 = thread_utime();
+	n0 = native_used();
 	c0 = thread_cpu();
 	do {
 		/* Pure user code between two reads of the (syscall) clock. */
@@ -237,12 +251,13 @@ TEST(virtual_counts_user_time_prof_counts_all)
 			asm volatile("" ::: "memory");
 	} while (thread_cpu() - c0 < 200 * MS);
 	c = thread_cpu() - c0;
+	n = native_used() - n0;
 	u = thread_utime() - u0;
 	v = used(fd, ITG_TIMER_VIRTUAL) - v0;
 	p = used(fd, ITG_TIMER_PROF) - p0;
 	b = thread_cpu() - b0;
-	TH_LOG("user loop %.3f ms CPU (%.3f user, %.3f around): VIRTUAL %.3f ms, PROF %.3f ms",
-	       c / 1e6, u / 1e6, b / 1e6, v / 1e6, p / 1e6);
+	TH_LOG("user loop %.3f ms CPU (%.3f user, %.3f around, native VIRTUAL %.3f): VIRTUAL %.3f ms, PROF %.3f ms",
+	       c / 1e6, u / 1e6, b / 1e6, n / 1e6, v / 1e6, p / 1e6);
 	/*
 	 * PROF was read between an inner (c) and an outer (b) pair of
 	 * readings of the clock of this thread, its group's only member:
@@ -256,12 +271,15 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	EXPECT_GE(p + 2 * MS, c);
 	/*
 	 * The user share is tick-sampled, like the kernel's own utime: VIRTUAL
-	 * follows rusage's user time within two ticks, and is most of it.
+	 * is never ahead of rusage's user time by more than two ticks, and
+	 * keeps up with the native ITIMER_VIRTUAL (ticks are its unit).  Not
+	 * with rusage or the CPU clock: a vCPU the host stalls misses ticks
+	 * that those two count (rusage scales the ticks up to the runtime,
+	 * which counts the stall), and the native timer misses them too.
 	 */
 	EXPECT_LE(v, p + 4 * MS);
 	EXPECT_LE(v, u + 8 * MS);
-	EXPECT_GE(v + 8 * MS, u);
-	EXPECT_GE(v, c * 3 / 4);
+	EXPECT_GE(v + 8 * MS, n);
 
 	/* A syscall loop: PROF moves, VIRTUAL only with the user ticks. */
 	v0 = used(fd, ITG_TIMER_VIRTUAL);
@@ -280,6 +298,8 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	EXPECT_GE(p + 2 * MS, c);
 	EXPECT_LT(v, p / 2);
 	EXPECT_LE(v, u + 12 * MS);
+	native.it_value.tv_sec = 0;
+	setitimer(ITIMER_VIRTUAL, &native, NULL);
 	close(fd);
 }
 
@@ -350,48 +370,85 @@ static void spin_join(struct spinner *s, int n)
 		pthread_join(s[i].th, NULL);
 }
 
-/* One sample: 4 busy threads, a 400 ms PROF one-shot; its lateness. */
-static int64_t shared_sample(struct __test_metadata *_metadata, int fd)
+/*
+ * The first SIGUSR2 (the module's PROF) and the first SIGPROF (the native
+ * ITIMER_PROF armed beside it): the sum of the threads' CPU clocks then.
+ */
+static atomic_int beside_fired[2];
+static uint64_t beside_cpu[2];
+
+static void beside_handler(int sig, siginfo_t *si, void *uc)
 {
+	int i = sig == SIGPROF;
+
+	if (atomic_fetch_add(&beside_fired[i], 1) == 0)
+		beside_cpu[i] = exact_cpu();
+}
+
+/*
+ * One sample: 4 busy threads, a 400 ms PROF one-shot of the module and a
+ * native 400 ms ITIMER_PROF armed at the same moment.  Lateness of ours
+ * by the threads' CPU clocks; the native one's in *@native_err.
+ */
+static int64_t shared_sample(struct __test_metadata *_metadata, int fd,
+			     int64_t *native_err)
+{
+	struct itimerval native = { .it_value = { 0, 400000 } };
+	struct sigaction sa = { .sa_sigaction = beside_handler,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
 	struct spinner s[4] = {};
 	int64_t err;
 	uint64_t c0;
 
-	rec_reset();
-	install(SIGPROF);
-	fired = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGPROF, &sa, NULL);
+	atomic_store(&beside_fired[0], 0);
+	atomic_store(&beside_fired[1], 0);
 	spin_start(_metadata, s, 4, fd);
 	/* The main thread sleeps: a member that adds nothing. */
 	c0 = exact_cpu();
-	if (itg_set(fd, ITG_TIMER_PROF, 400 * MS, 0, 0, 0, NULL))
+	if (itg_set(fd, ITG_TIMER_PROF, 400 * MS, 0, SIGUSR2, 0, NULL))
 		return INT64_MIN;
-	while (!fired)
+	setitimer(ITIMER_PROF, &native, NULL);
+	while (!atomic_load(&beside_fired[0]) || !atomic_load(&beside_fired[1]))
 		usleep(1000);
-	err = fired_process_cpu - c0 - 400 * MS;
+	err = beside_cpu[0] - c0 - 400 * MS;
+	*native_err = beside_cpu[1] - c0 - 400 * MS;
 	spin_join(s, 4);
-	TH_LOG("4 busy threads, 400 ms PROF: late by the threads' CPU clocks %+.3f ms",
-	       err / 1e6);
+	TH_LOG("4 busy threads, 400 ms PROF: late by the threads' CPU clocks: module %+.3f ms, native %+.3f ms",
+	       err / 1e6, *native_err / 1e6);
 	signal(SIGPROF, SIG_DFL);
-	return fired == 1 ? err : INT64_MIN;
+	signal(SIGUSR2, SIG_DFL);
+	return atomic_load(&beside_fired[0]) == 1 ? err : INT64_MIN;
 }
 
 TEST(shared_prof_expires_after_the_sum_of_members_time)
 {
 	int fd = itg_open(O_CLOEXEC), try;
-	int64_t err = INT64_MIN;
+	int64_t err = INT64_MIN, native = 0, bound = 0;
 
 	if (itg_slow())
 		SKIP(return, "accuracy is not measured on the debug kernel");
 	ASSERT_LE(0, fd);
 	for (try = 0; try < 3; try++) {
-		err = shared_sample(_metadata, fd);
+		err = shared_sample(_metadata, fd, &native);
 		ASSERT_NE(INT64_MIN, err);
+		/* Never early, in any sample. */
 		ASSERT_GE(err, 0);
-		/* Two CPUs keep running while the signal is delivered. */
-		if (err <= 4 * (int64_t)ONESHOT_LATE_NS)
+		/*
+		 * Two CPUs keep running while the signal is delivered.  A
+		 * busy host stalls the vCPUs, and the guest's CPU clocks
+		 * count the stalls: the native timer of the same sample,
+		 * delivered through the same stalls, bounds that.
+		 */
+		bound = 4 * (int64_t)ONESHOT_LATE_NS;
+		if (native > bound)
+			bound = native;
+		if (err <= bound)
 			break;
 	}
-	EXPECT_LE(err, 4 * (int64_t)ONESHOT_LATE_NS);
+	EXPECT_LE(err, bound);
 	close(fd);
 }
 
