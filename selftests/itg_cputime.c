@@ -256,8 +256,10 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	v = used(fd, ITG_TIMER_VIRTUAL) - v0;
 	p = used(fd, ITG_TIMER_PROF) - p0;
 	b = thread_cpu() - b0;
-	TH_LOG("user loop %.3f ms CPU (%.3f user, %.3f around, native VIRTUAL %.3f): VIRTUAL %.3f ms, PROF %.3f ms",
-	       c / 1e6, u / 1e6, b / 1e6, n / 1e6, v / 1e6, p / 1e6);
+	TH_LOG("user loop %.3f ms CPU (%.3f user, %.3f around, native VIRTUAL %.3f)",
+	       c / 1e6, u / 1e6, b / 1e6, n / 1e6);
+	TH_LOG("  VIRTUAL %.3f ms, PROF %.3f ms",
+	       v / 1e6, p / 1e6);
 	/*
 	 * PROF was read between an inner (c) and an outer (b) pair of
 	 * readings of the clock of this thread, its group's only member:
@@ -416,7 +418,7 @@ static int64_t shared_sample(struct __test_metadata *_metadata, int fd,
 	err = beside_cpu[0] - c0 - 400 * MS;
 	*native_err = beside_cpu[1] - c0 - 400 * MS;
 	spin_join(s, 4);
-	TH_LOG("4 busy threads, 400 ms PROF: late by the threads' CPU clocks: module %+.3f ms, native %+.3f ms",
+	TH_LOG("4 busy threads, 400 ms PROF, late by CPU clocks: module %+.3f ms, native %+.3f",
 	       err / 1e6, *native_err / 1e6);
 	signal(SIGPROF, SIG_DFL);
 	signal(SIGUSR2, SIG_DFL);
