@@ -53,6 +53,14 @@ struct itg_cpu_slot {
 	struct itg_group *grp;
 	u64 rt;				/* task's runtime at slot start */
 	u64 ut, st;			/* task's utime, stime at slot start */
+	/*
+	 * The member last switched out here, while preempted, and by what
+	 * (compared, never dereferenced): on PREEMPT_RT the timer callback
+	 * is a thread that has just preempted it.
+	 */
+	struct itg_group *prev_grp;
+	pid_t prev_tid;
+	const struct task_struct *prev_by;
 };
 
 static DEFINE_PER_CPU(struct itg_cpu_slot, itg_slots);
@@ -164,7 +172,8 @@ static void itg_slot_start(struct itg_cpu_slot *slot, struct task_struct *tsk,
  * the slice is added (write_seqcount_end orders them), and readers take the
  * accumulators before the slots, so no reader counts a slice twice.
  */
-static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt)
+static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt,
+			  const struct task_struct *by)
 {
 	struct task_struct *tsk = slot->task;
 	struct itg_group *grp = slot->grp;
@@ -174,6 +183,9 @@ static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt)
 	write_seqcount_begin(&slot->seq);
 	slot->task = NULL;
 	slot->grp = NULL;
+	slot->prev_grp = by ? grp : NULL;
+	slot->prev_tid = task_pid_nr(tsk);
+	slot->prev_by = by;
 	write_seqcount_end(&slot->seq);
 
 	d = rt > slot->rt ? rt - slot->rt : 0;
@@ -206,7 +218,10 @@ static void itg_probe_switch(void *data, bool preempt,
 	struct itg_group *grp;
 
 	if (slot->task == prev)
-		itg_slot_stop(slot, READ_ONCE(prev->se.sum_exec_runtime));
+		itg_slot_stop(slot, READ_ONCE(prev->se.sum_exec_runtime),
+			      preempt ? next : NULL);
+	else if (slot->prev_by)
+		slot->prev_by = NULL;	/* another switch: that is over */
 	/*
 	 * No group tracks: nothing to start.  A group that starts tracking
 	 * after this read picks up what runs here with its IPI, which this
@@ -261,7 +276,7 @@ static void itg_cpu_ipi_stop(void *info)
 	struct itg_cpu_slot *slot = this_cpu_ptr(&itg_slots);
 
 	if (slot->grp == info)
-		itg_slot_stop(slot, itg_task_runtime(slot->task));
+		itg_slot_stop(slot, itg_task_runtime(slot->task), NULL);
 }
 
 /*
@@ -279,7 +294,7 @@ void itg_cpu_resync_current(void)
 	local_irq_save(flags);
 	slot = this_cpu_ptr(&itg_slots);
 	if (slot->task == current)
-		itg_slot_stop(slot, itg_task_runtime(current));
+		itg_slot_stop(slot, itg_task_runtime(current), NULL);
 	rcu_read_lock();
 	grp = itg_cpu_group_of(current);
 	if (grp)
@@ -288,15 +303,61 @@ void itg_cpu_resync_current(void)
 	local_irq_restore(flags);
 }
 
-/*
- * Read @grp's clocks into @clk: also how many members run now, and the
- * one whose current slice is the longest (else the last one that ran).
- * The VIRTUAL clock as estimated now, which may be below an earlier read.
- * Any context.
- */
-static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk)
+/* A member of @grp on a CPU: a candidate for @pick's signal. */
+static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk)
 {
-	u64 longest = 0;
+	int tier;
+
+	if (!pick || (tsk->flags & PF_EXITING) ||
+	    sigismember(&tsk->blocked, pick->signo))
+		return;
+	/* A look without the siglock: a hint, the send checks again. */
+	tier = sigismember(&tsk->pending.signal, pick->signo);
+	/* Reservoir sampling: each of the k offered so far kept at 1/k. */
+	pick->offered[tier]++;
+	*pick->rnd ^= *pick->rnd << 13;
+	*pick->rnd ^= *pick->rnd >> 17;
+	*pick->rnd ^= *pick->rnd << 5;
+	if (!(((u64)*pick->rnd * pick->offered[tier]) >> 32))
+		pick->tid[tier] = task_pid_nr(tsk);
+}
+
+/*
+ * On PREEMPT_RT the timer callback runs in a thread that has just
+ * preempted the member on this CPU, whose slot then is closed: that member
+ * counts as running.  Interrupts are off (the callback holds grp->lock),
+ * so this CPU's probe does not run meanwhile.
+ */
+static void itg_pick_preempted(struct itg_group *grp,
+			       struct itg_cpu_pick *pick)
+{
+	struct itg_cpu_slot *slot = this_cpu_ptr(&itg_slots);
+	struct task_struct *tsk;
+
+	if (!pick || !irqs_disabled() || slot->task || slot->prev_grp != grp ||
+	    slot->prev_by != current)
+		return;
+	tsk = pid_task(find_pid_ns(slot->prev_tid, &init_pid_ns), PIDTYPE_PID);
+	if (tsk && READ_ONCE(tsk->on_rq))
+		itg_pick_offer(pick, tsk);
+}
+
+/*
+ * Read @grp's clocks into @clk: also how many members run now, and (with
+ * @pick) the one the signal of an expiry found now goes to.  The VIRTUAL
+ * clock as estimated now, which may be below an earlier read.  Any
+ * context.
+ *
+ * The pick is a uniform draw among the members on a CPU that do not block
+ * the signal (preferring those without the signal pending): the thread
+ * running when the clock crossed the expiry, as the kernel's tick finds
+ * it for a process-directed SIGPROF.  The clock grows at one ns per ns of
+ * each running member, so a uniform draw among them gives each member
+ * signals in proportion to the CPU time it used (design.rst).
+ */
+static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk,
+			     struct itg_cpu_pick *pick)
+{
 	int cpu;
 
 	clk->prof = atomic64_read(&grp->acc_prof);
@@ -337,15 +398,14 @@ static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk)
 					   READ_ONCE(tsk->stime) - st0);
 		clk->utime += READ_ONCE(tsk->utime) - ut0;
 		clk->running++;
-		/* The one that has run longest now burns the most CPU. */
-		if (d >= longest) {
-			longest = d;
-			clk->runner = task_pid_nr(tsk);
-		}
+		itg_pick_offer(pick, tsk);
 	}
+	itg_pick_preempted(grp, pick);
 	rcu_read_unlock();
-	if (!clk->runner)
-		clk->runner = READ_ONCE(grp->last_runner);
+	/* None on a CPU: the member that ran last (the send checks it). */
+	if (pick)
+		clk->runner = pick->tid[0] ?: pick->tid[1] ?:
+			      READ_ONCE(grp->last_runner);
 	/*
 	 * The VIRTUAL rule: the estimate, but never more than a tick beyond
 	 * the user time the kernel accounted to the members (the utime that
@@ -376,9 +436,10 @@ static u64 itg_clock_seen(atomic64_t *seen, u64 v)
  * each holds its highest value read until it catches up.  VIRTUAL's
  * highest was at most PROF's then, which PROF's highest is now at least.
  */
-void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk)
+void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk,
+		  struct itg_cpu_pick *pick)
 {
-	itg_cpu_read_raw(grp, clk);
+	itg_cpu_read_raw(grp, clk, pick);
 	clk->prof = itg_clock_seen(&grp->prof_seen, clk->prof);
 	clk->virt = itg_clock_seen(&grp->virt_seen, clk->virt);
 	/* A racing reader's VIRTUAL may be ahead of our PROF: raise it. */
@@ -396,7 +457,7 @@ void itg_cpu_rebase_virt(struct itg_group *grp)
 {
 	struct itg_cpu_clock clk;
 
-	itg_cpu_read_raw(grp, &clk);
+	itg_cpu_read_raw(grp, &clk, NULL);
 	atomic64_set(&grp->virt_seen, min_t(u64, clk.virt,
 					    atomic64_read(&grp->prof_seen)));
 }

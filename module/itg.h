@@ -58,7 +58,7 @@ struct itg_timer {
 	bool arm_cap_kill;	/* it had CAP_KILL (initial namespace) */
 	u8 which;
 	bool armed;
-	bool to_runner;		/* ITG_SET_TO_RUNNER */
+	u32 rnd;		/* xorshift32 state of the running-member draw */
 	pid_t thread;		/* ITG_SET_THREAD: global tid, else 0 */
 	bool queued;		/* our signal may still be pending at target */
 	bool all_block;		/* a search found every member blocking it */
@@ -152,7 +152,15 @@ struct itg_cpu_clock {
 	u64 virt;		/* its user part */
 	u64 utime;		/* the kernel's utime of the members in it */
 	unsigned int running;	/* members on a CPU now */
-	pid_t runner;		/* the busiest of them (or the last to run) */
+	pid_t runner;		/* with a pick: the member drawn, global tid */
+};
+
+/* Which running member an expiry's signal goes to (itg_cpu_read()). */
+struct itg_cpu_pick {
+	int signo;		/* members that block it are left out */
+	u32 *rnd;		/* the timer's xorshift32 state, not 0 */
+	unsigned int offered[2];	/* without, with @signo pending */
+	pid_t tid[2];		/* the one drawn of each, global tid */
 };
 
 /* cputime.c */
@@ -161,7 +169,8 @@ void itg_cpu_exit(void);
 int itg_cpu_start(struct itg_group *grp, u64 caller_rt);
 u64 itg_cpu_runtime_current(void);
 void itg_cpu_stop(struct itg_group *grp);
-void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk);
+void itg_cpu_read(struct itg_group *grp, struct itg_cpu_clock *clk,
+		  struct itg_cpu_pick *pick);
 void itg_cpu_rebase_virt(struct itg_group *grp);
 unsigned int itg_cpu_parallelism(struct itg_group *grp);
 void itg_cpu_resync_current(void);

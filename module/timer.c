@@ -24,6 +24,7 @@
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -230,7 +231,7 @@ static bool itg_takes(struct itg_timer *t, struct task_struct *tsk)
 
 /*
  * The member thread to signal, chosen the way the kernel completes a
- * process-directed signal: @prefer (the runner of ITG_SET_TO_RUNNER) or the
+ * process-directed signal: @prefer (the running member drawn) or the
  * current thread if it is a member that does not block the signal, else the
  * last one signalled, else the first member that does not block it, else
  * (every member blocks it) the last one signalled or the leader: the signal
@@ -342,20 +343,83 @@ static bool itg_may_signal(struct itg_timer *t, struct task_struct *tsk)
 }
 
 /*
- * Report @n new expirations of @t (and those carried from before), to
- * thread @prefer (global tid) if it is a member that takes the signal.
- * Caller holds grp->lock.
+ * Queue a signal of @t at @tsk, carrying @n new expirations and those
+ * carried from before (at least one in all).  The thread takes the signal
+ * and has none of @t's pending (itg_sig_pending() found it FREE).  False
+ * if it could not be queued.  Caller holds grp->lock and RCU.
  */
-static enum itg_notify itg_timer_notify(struct itg_timer *t, u64 n,
-					pid_t prefer)
+static bool itg_timer_send(struct itg_timer *t, struct task_struct *tsk, u64 n)
 {
-	enum itg_notify ret = ITG_NOTIFY_STALLED;
 	struct kernel_siginfo info;
-	struct task_struct *tsk;
-	bool later = false;
 	u32 overrun;
 
+	overrun = n ? itg_sat_add(t->carry, n - 1) : t->carry - 1;
+	clear_siginfo(&info);
+	info.si_signo = t->signo;
+	info.si_code = SI_TIMER;
+	info.si_tid = itg_si_tid(t);
+	info.si_overrun = overrun;
+	info.si_ptr = (void __user *)(uintptr_t)t->cookie;
+	if (send_sig_info(t->signo, &info, tsk))
+		return false;
+	t->carry = 0;
+	t->all_block = false;
+	t->queued = true;
+	t->queued_overrun = overrun;
+	t->target = task_pid_nr(tsk);
+	t->overruns += overrun;
+	atomic64_inc(&itg_stats.signals);
+	atomic64_add(overrun, &itg_stats.overruns);
+	return true;
+}
+
+/*
+ * A CPU-time expiry of a shared group: a signal to @runner, the member
+ * drawn among those on a CPU (cputime.c), when it is not the thread where
+ * our previous signal waits: that signal keeps what it carries, and the
+ * profiler sees one more sample where folding would have hidden one.  The
+ * expirations stay exact: each is in exactly one signal.  False if the
+ * usual way must be taken.  Caller holds grp->lock and RCU.
+ */
+static bool itg_timer_to_runner(struct itg_timer *t, u64 n, pid_t runner)
+{
+	struct task_struct *tsk;
+
+	if (!runner || (!n && !t->carry) ||
+	    (t->queued && t->target == runner))
+		return false;
+	tsk = itg_member(t, runner);
+	if (!itg_takes(t, tsk) || !itg_may_signal(t, tsk))
+		return false;
+	/* Where the previous one is: looked at, never changed. */
+	if (itg_timer_queued(t, 0) == ITG_SIG_UNKNOWN ||
+	    itg_sig_pending(t, tsk, 0) != ITG_SIG_FREE)
+		return false;
+	if (t->queued) {
+		/* It stays pending there with its count; no longer ours. */
+		t->overrun_last = t->queued_overrun;
+		t->queued = false;
+	}
+	return itg_timer_send(t, tsk, n);
+}
+
+/*
+ * Report @n new expirations of @t (and those carried from before).  A
+ * CPU-time timer of a shared group gives @runner, the member drawn among
+ * those on a CPU; else 0.  Caller holds grp->lock.
+ */
+static enum itg_notify itg_timer_notify(struct itg_timer *t, u64 n,
+					pid_t runner)
+{
+	enum itg_notify ret = ITG_NOTIFY_STALLED;
+	struct task_struct *tsk;
+	bool later = false;
+
 	rcu_read_lock();
+	if (itg_timer_to_runner(t, n, runner)) {
+		ret = ITG_NOTIFY_SENT;
+		goto out;
+	}
 	switch (itg_timer_queued(t, n)) {
 	case ITG_SIG_OURS:
 		/* At most one signal per timer is pending: folded in it. */
@@ -372,7 +436,7 @@ static enum itg_notify itg_timer_notify(struct itg_timer *t, u64 n,
 	/* ITG_SET_THREAD: that thread while it is a member, blocking or not. */
 	tsk = itg_member(t, t->thread);
 	if (!tsk)
-		tsk = itg_pick_target(t, prefer, &later);
+		tsk = itg_pick_target(t, runner, &later);
 	if (!tsk) {
 		if (later)
 			ret = ITG_NOTIFY_LATER;
@@ -390,26 +454,9 @@ static enum itg_notify itg_timer_notify(struct itg_timer *t, u64 n,
 	 * stall (its callbacks would keep their pace for nothing).  The
 	 * expirations are carried to the first signal that can be taken.
 	 */
-	if (itg_sig_pending(t, tsk, 0) != ITG_SIG_FREE)
+	if (itg_sig_pending(t, tsk, 0) != ITG_SIG_FREE ||
+	    !itg_timer_send(t, tsk, n))
 		goto carry;
-	/* n + carry >= 1 expirations in one signal. */
-	overrun = n ? itg_sat_add(t->carry, n - 1) : t->carry - 1;
-	clear_siginfo(&info);
-	info.si_signo = t->signo;
-	info.si_code = SI_TIMER;
-	info.si_tid = itg_si_tid(t);
-	info.si_overrun = overrun;
-	info.si_ptr = (void __user *)(uintptr_t)t->cookie;
-	if (send_sig_info(t->signo, &info, tsk))
-		goto carry;
-	t->carry = 0;
-	t->all_block = false;
-	t->queued = true;
-	t->queued_overrun = overrun;
-	t->target = task_pid_nr(tsk);
-	t->overruns += overrun;
-	atomic64_inc(&itg_stats.signals);
-	atomic64_add(overrun, &itg_stats.overruns);
 	ret = ITG_NOTIFY_SENT;
 	goto out;
 carry:
@@ -484,9 +531,10 @@ static u64 itg_cpu_wait(struct itg_timer *t, u64 clock)
 	return div_u64(left, itg_cpu_parallelism(t->grp));
 }
 
-static u64 itg_cpu_clock_of(struct itg_timer *t, struct itg_cpu_clock *clk)
+static u64 itg_cpu_clock_of(struct itg_timer *t, struct itg_cpu_clock *clk,
+			    struct itg_cpu_pick *pick)
 {
-	itg_cpu_read(t->grp, clk);
+	itg_cpu_read(t->grp, clk, pick);
 	return t->which == ITG_TIMER_PROF ? clk->prof : clk->virt;
 }
 
@@ -518,7 +566,7 @@ static bool itg_cpu_park(struct itg_timer *t, u64 wait)
 	smp_mb__before_atomic();	/* park_wait before the bit */
 	set_bit(t->which, &grp->cpu_parked);
 	smp_mb__after_atomic();		/* the bit before the slots: itg_cpu_kick() */
-	itg_cpu_read(grp, &clk);
+	itg_cpu_read(grp, &clk, NULL);
 	return !clk.running || !test_and_clear_bit(t->which, &grp->cpu_parked);
 }
 
@@ -552,16 +600,19 @@ void itg_cpu_kick(struct itg_group *grp)
  */
 static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 {
+	struct itg_cpu_pick pick = { .signo = t->signo, .rnd = &t->rnd };
+	bool draw = !t->grp->key && !t->thread;
 	enum itg_notify res = ITG_NOTIFY_SENT;
 	struct itg_cpu_clock clk;
 	u64 clock, wait, floor;
 
-	clock = itg_cpu_clock_of(t, &clk);
+	/* A shared group's signal goes to a member drawn among the running. */
+	clock = itg_cpu_clock_of(t, &clk, draw ? &pick : NULL);
 	if (t->armed && clock >= t->next)
 		res = itg_timer_notify(t, itg_timer_advance(t, clock),
-				       t->to_runner ? clk.runner : 0);
+				       clk.runner);
 	else if (t->carry)
-		res = itg_timer_notify(t, 0, t->to_runner ? clk.runner : 0);
+		res = itg_timer_notify(t, 0, clk.runner);
 	floor = itg_timer_floor(t, res);
 	/* An expired one-shot's carry waits for a read (catch-up). */
 	if (!t->armed) {
@@ -657,7 +708,7 @@ static ktime_t itg_timer_now(struct itg_timer *t)
 		return ktime_get();
 	if (!t->grp->cpu_tracking)
 		return 0;
-	return itg_cpu_clock_of(t, &clk);
+	return itg_cpu_clock_of(t, &clk, NULL);
 }
 
 /* Is a CPU-time timer of @grp armed?  Caller holds proc->lock. */
@@ -734,7 +785,8 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	t->signo = req->signo ? req->signo : itg_default_signo[t->which];
 	t->cookie = req->cookie;
 	t->interval = req->interval_ns;
-	t->to_runner = req->flags & ITG_SET_TO_RUNNER;
+	if (!t->rnd)
+		t->rnd = get_random_u32() | 1;
 	t->thread = thread;
 	t->arm_uid = current_uid();
 	t->arm_euid = current_euid();
