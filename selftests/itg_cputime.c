@@ -595,7 +595,7 @@ static void check_shares(struct __test_metadata *_metadata, uint32_t flags)
 		tid[i + 1] = s[i].tid;
 	for (i = 0; i < 4; i++)
 		sig[i] = rec_tid(tid[i]);
-	TH_LOG("%d signals + %llu overruns = %llu expirations; per thread (main, busy, third, asleep):",
+	TH_LOG("%d signals + %llu overruns = %llu expirations; main, busy, third, asleep:",
 	       n, (unsigned long long)overruns,
 	       (unsigned long long)g.expirations);
 	for (i = 0; i < 4; i++)

@@ -169,11 +169,11 @@ int main(void)
 
 	say("%s\n    %s\n    %s\n    %s",
 	    "The shared group arms ITIMER_REAL every 10 ms and ITIMER_PROF every",
-	    "5 ms of its threads' CPU time (PROF with ITG_SET_TO_RUNNER: to the thread",
-	    "burning the CPU). The application's own setitimer(ITIMER_REAL) ticks every",
+	    "5 ms of its threads' CPU time (PROF goes to a running thread, drawn: each",
+	    "gets its share of the CPU). The application's setitimer(ITIMER_REAL) ticks every",
 	    "25 ms beside them. Threads 1 and 2 burn CPU; threads 0 and 3 sleep.");
 	if (arm(ITG_TIMER_REAL, 10000000, 0, SHARED_REAL) ||
-	    arm(ITG_TIMER_PROF, 5000000, ITG_SET_TO_RUNNER, SHARED_PROF))
+	    arm(ITG_TIMER_PROF, 5000000, 0, SHARED_PROF))
 		return perror("ITG_IOC_SET_TIMER"), 1;
 	setitimer(ITIMER_REAL, &native, NULL);
 

@@ -79,10 +79,12 @@ struct itg_timer_set {
 #define ITG_TIMER_SET_SIZE_VER1	80	/* @tid */
 
 /*
- * struct itg_timer_set.flags: ITIMER_VIRTUAL and ITIMER_PROF only.  Deliver
- * the signal to the member thread that was using the CPU when the time ran
- * out (profilers: samples land on the threads that burn CPU), instead of
- * choosing a member the way a process-directed signal is delivered.
+ * struct itg_timer_set.flags: ITIMER_VIRTUAL and ITIMER_PROF only.  The
+ * signal goes to a member thread drawn among those using the CPU when the
+ * time ran out (profilers: samples land on the threads that burn CPU, in
+ * proportion to the CPU they use).  This is what every CPU-time timer of a
+ * shared group does since version 0.3.0; the flag is still accepted (and
+ * still refused with ITIMER_REAL and with ITG_SET_THREAD).
  */
 #define ITG_SET_TO_RUNNER	_BITUL(0)
 
