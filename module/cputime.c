@@ -36,6 +36,8 @@
 #include <linux/jiffies.h>
 #include <linux/math64.h>
 #include <linux/percpu.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
@@ -325,19 +327,28 @@ static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk)
 /*
  * On PREEMPT_RT the timer callback runs in a thread that has just
  * preempted the member on this CPU, whose slot then is closed: that member
- * counts as running.  Interrupts are off (the callback holds grp->lock),
- * so this CPU's probe does not run meanwhile.
+ * counts as running.  So does one that the thread a hard-irq callback
+ * interrupted has just preempted.
  */
 static void itg_pick_preempted(struct itg_group *grp,
 			       struct itg_cpu_pick *pick)
 {
-	struct itg_cpu_slot *slot = this_cpu_ptr(&itg_slots);
+	struct itg_cpu_slot *slot;
 	struct task_struct *tsk;
+	unsigned long flags;
+	pid_t tid = 0;
 
-	if (!pick || !irqs_disabled() || slot->task || slot->prev_grp != grp ||
-	    slot->prev_by != current)
+	if (!pick)
 		return;
-	tsk = pid_task(find_pid_ns(slot->prev_tid, &init_pid_ns), PIDTYPE_PID);
+	/* This CPU's probe does not run meanwhile. */
+	local_irq_save(flags);
+	slot = this_cpu_ptr(&itg_slots);
+	if (!slot->task && slot->prev_grp == grp && slot->prev_by == current)
+		tid = slot->prev_tid;
+	local_irq_restore(flags);
+	if (!tid)
+		return;
+	tsk = pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
 	if (tsk && READ_ONCE(tsk->on_rq))
 		itg_pick_offer(pick, tsk);
 }
