@@ -44,7 +44,7 @@ endif
 TEST_PROGS := $(patsubst selftests/%.c,%,$(wildcard selftests/itg_*.c))
 SELDIR := $(BUILD)/selftests$(if $(filter test,$(BROKEN)),-broken)
 # Built again with -m32: every ioctl through the compat path.
-TEST_PROGS_32 := itg_device itg_errno itg_real itg_groups
+TEST_PROGS_32 := itg_device itg_errno itg_real itg_groups itg_timerfd
 TEST_BINS := $(addprefix $(SELDIR)/,$(TEST_PROGS)) \
 	$(patsubst %,$(SELDIR)/%_32,$(TEST_PROGS_32))
 HDRS := $(wildcard uapi/linux/*.h) $(wildcard selftests/*.h)

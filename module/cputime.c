@@ -223,7 +223,7 @@ static void itg_probe_switch(void *data, bool preempt,
 		itg_slot_stop(slot, READ_ONCE(prev->se.sum_exec_runtime),
 			      preempt ? next : NULL);
 	else if (slot->prev_by)
-		slot->prev_by = NULL;	/* another switch: that is over */
+		WRITE_ONCE(slot->prev_by, NULL);	/* another switch: over */
 	/*
 	 * No group tracks: nothing to start.  A group that starts tracking
 	 * after this read picks up what runs here with its IPI, which this
@@ -305,16 +305,19 @@ void itg_cpu_resync_current(void)
 	local_irq_restore(flags);
 }
 
-/* A member of @grp on a CPU: a candidate for @pick's signal. */
-static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk)
+/*
+ * A member of @grp: a candidate for @pick's signal in @tier, ITG_PICK_RUN
+ * (on a CPU) or ITG_PICK_WAIT (preempted, waiting for a CPU).  Those with
+ * the signal pending already go one tier down.
+ */
+static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
+			   int tier)
 {
-	int tier;
-
 	if (!pick || (tsk->flags & PF_EXITING) ||
 	    sigismember(&tsk->blocked, pick->signo))
 		return;
 	/* A look without the siglock: a hint, the send checks again. */
-	tier = sigismember(&tsk->pending.signal, pick->signo);
+	tier += sigismember(&tsk->pending.signal, pick->signo);
 	/* Reservoir sampling: each of the k offered so far kept at 1/k. */
 	pick->offered[tier]++;
 	*pick->rnd ^= *pick->rnd << 13;
@@ -325,32 +328,39 @@ static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk)
 }
 
 /*
- * On PREEMPT_RT the timer callback runs in a thread that has just
- * preempted the member on this CPU, whose slot then is closed: that member
- * counts as running.  So does one that the thread a hard-irq callback
- * interrupted has just preempted.
+ * The member last switched out of a CPU whose slot is empty: if it was
+ * preempted and still waits for a CPU, a candidate (ITG_PICK_WAIT: used
+ * when none runs), or even a running one, on this CPU, when the thread
+ * that preempted it is the one reading (the callback of PREEMPT_RT is a
+ * thread that has just preempted the member it interrupts).  Caller holds
+ * RCU.
  */
 static void itg_pick_preempted(struct itg_group *grp,
-			       struct itg_cpu_pick *pick)
+			       struct itg_cpu_pick *pick,
+			       struct itg_cpu_slot *slot)
 {
-	struct itg_cpu_slot *slot;
+	const struct task_struct *by;
 	struct task_struct *tsk;
-	unsigned long flags;
-	pid_t tid = 0;
+	struct itg_group *prev;
+	unsigned int seq;
+	pid_t tid;
 
-	if (!pick)
-		return;
-	/* This CPU's probe does not run meanwhile. */
-	local_irq_save(flags);
-	slot = this_cpu_ptr(&itg_slots);
-	if (!slot->task && slot->prev_grp == grp && slot->prev_by == current)
+	do {
+		seq = read_seqcount_begin(&slot->seq);
+		prev = slot->prev_grp;
 		tid = slot->prev_tid;
-	local_irq_restore(flags);
-	if (!tid)
+	} while (read_seqcount_retry(&slot->seq, seq));
+	by = READ_ONCE(slot->prev_by);
+	if (prev != grp || !by)
 		return;
 	tsk = pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
-	if (tsk && READ_ONCE(tsk->on_rq))
-		itg_pick_offer(pick, tsk);
+	if (!tsk || !READ_ONCE(tsk->on_rq) || READ_ONCE(tsk->on_cpu))
+		return;
+	/* Preempted here by this very thread (RT's callback): running. */
+	if (slot == raw_cpu_ptr(&itg_slots) && by == current)
+		itg_pick_offer(pick, tsk, ITG_PICK_RUN);
+	else
+		itg_pick_offer(pick, tsk, ITG_PICK_WAIT);
 }
 
 /*
@@ -393,7 +403,12 @@ static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk,
 			ut0 = slot->ut;
 			st0 = slot->st;
 		} while (read_seqcount_retry(&slot->seq, seq));
-		if (!tsk || owner != grp)
+		if (!tsk) {
+			if (pick)
+				itg_pick_preempted(grp, pick, slot);
+			continue;
+		}
+		if (owner != grp)
 			continue;
 		d = itg_task_runtime(tsk);
 		/*
@@ -409,14 +424,16 @@ static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk,
 					   READ_ONCE(tsk->stime) - st0);
 		clk->utime += READ_ONCE(tsk->utime) - ut0;
 		clk->running++;
-		itg_pick_offer(pick, tsk);
+		itg_pick_offer(pick, tsk, ITG_PICK_RUN);
 	}
-	itg_pick_preempted(grp, pick);
 	rcu_read_unlock();
-	/* None on a CPU: the member that ran last (the send checks it). */
+	/*
+	 * None on a CPU: one preempted, else the member that ran last (the
+	 * send checks it).
+	 */
 	if (pick)
-		clk->runner = pick->tid[0] ?: pick->tid[1] ?:
-			      READ_ONCE(grp->last_runner);
+		clk->runner = pick->tid[0] ?: pick->tid[1] ?: pick->tid[2] ?:
+			      pick->tid[3] ?: READ_ONCE(grp->last_runner);
 	/*
 	 * The VIRTUAL rule: the estimate, but never more than a tick beyond
 	 * the user time the kernel accounted to the members (the utime that

@@ -14,6 +14,7 @@
 #include <linux/binfmts.h>
 #include <linux/cred.h>
 #include <linux/hashtable.h>
+#include <linux/poll.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -78,7 +79,13 @@ static void itg_group_free_rcu(struct rcu_head *rcu)
 	queue_work(itg_wq, &grp->free_work);
 }
 
-static void itg_group_put(struct itg_group *grp)
+/* Caller holds a reference, or the group's proc->lock with it linked. */
+void itg_group_get(struct itg_group *grp)
+{
+	refcount_inc(&grp->ref);
+}
+
+void itg_group_put(struct itg_group *grp)
 {
 	if (refcount_dec_and_test(&grp->ref)) {
 		itg_proc_put(grp->proc);
@@ -129,9 +136,13 @@ static void itg_group_unlink(struct itg_group *grp)
 	/* Unless its tid went to a new thread's private group meanwhile. */
 	if (grp->key)
 		xa_cmpxchg(&itg_private, grp->tid, grp, NULL, 0);
-	for (i = 0; i < ITG_NR_TIMERS; i++)
-		if (grp->timers[i])
-			itg_timer_stop(grp->timers[i]);
+	for (i = 0; i < ITG_NR_TIMERS; i++) {
+		if (!grp->timers[i])
+			continue;
+		itg_timer_stop(grp->timers[i]);
+		/* Its descriptors: it never fires again. */
+		wake_up_poll(&grp->timers[i]->wqh, EPOLLHUP | EPOLLIN);
+	}
 	itg_cpu_stop(grp);
 	/* A pending idle check holds a reference; a running one finishes. */
 	if (cancel_delayed_work(&grp->cpu_work))

@@ -26,6 +26,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include <linux/itimer_group.h>
@@ -34,6 +35,7 @@
 
 struct itg_group;
 struct cred;
+struct file;
 struct itg_user;
 
 struct itg_timer {
@@ -62,6 +64,11 @@ struct itg_timer {
 	pid_t thread;		/* ITG_SET_THREAD: global tid, else 0 */
 	bool queued;		/* our signal may still be pending at target */
 	bool all_block;		/* a search found every member blocking it */
+	bool nosignal;		/* ITG_SET_NO_SIGNAL: it only counts */
+	/* Descriptors of ITG_IOC_TIMER_FD (timerfd.c). */
+	u32 nr_fds;		/* open on it: grp->lock */
+	u64 fd_ticks;		/* expirations not read yet: grp->lock */
+	wait_queue_head_t wqh;	/* their readers and pollers */
 };
 
 enum itg_group_flags {
@@ -155,12 +162,18 @@ struct itg_cpu_clock {
 	pid_t runner;		/* with a pick: the member drawn, global tid */
 };
 
-/* Which running member an expiry's signal goes to (itg_cpu_read()). */
+/* Which member an expiry's signal goes to (itg_cpu_read()). */
+enum {
+	ITG_PICK_RUN = 0,	/* on a CPU (+1: with the signal pending) */
+	ITG_PICK_WAIT = 2,	/* preempted, waiting for one (+1: likewise) */
+	ITG_PICK_TIERS = 4,
+};
+
 struct itg_cpu_pick {
 	int signo;		/* members that block it are left out */
 	u32 *rnd;		/* the timer's xorshift32 state, not 0 */
-	unsigned int offered[2];	/* without, with @signo pending */
-	pid_t tid[2];		/* the one drawn of each, global tid */
+	unsigned int offered[ITG_PICK_TIERS];
+	pid_t tid[ITG_PICK_TIERS];	/* the one drawn of each, global tid */
 };
 
 /* cputime.c */
@@ -175,6 +188,12 @@ void itg_cpu_rebase_virt(struct itg_group *grp);
 unsigned int itg_cpu_parallelism(struct itg_group *grp);
 void itg_cpu_resync_current(void);
 bool itg_cpu_probe_registered(void);
+
+void itg_group_get(struct itg_group *grp);
+void itg_group_put(struct itg_group *grp);
+
+/* timerfd.c */
+struct file *itg_timer_fd_file(struct itg_timer *t, u32 flags);
 
 /* limits.c */
 struct itg_user *itg_user_current(void);
@@ -201,5 +220,8 @@ void itg_group_timer_get(struct itg_group *grp, int which,
 			 struct itg_timer_get *out, u64 *overruns);
 bool itg_timer_armed(struct itg_timer *t);
 void itg_cpu_kick(struct itg_group *grp);
+u64 itg_timer_fd_take(struct itg_timer *t, bool *gone);
+void itg_timer_resume(struct itg_timer *t);
+bool itg_timer_fd_gone(struct itg_timer *t);
 
 #endif /* _ITG_H */

@@ -7,7 +7,9 @@
  * process.  The ioctl handlers only copy and check arguments; the work is
  * done in group.c and timer.c.
  */
+#include <linux/bitops.h>
 #include <linux/fdtable.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/miscdevice.h>
@@ -103,7 +105,8 @@ static long itg_ioctl_set_timer(void __user *uarg)
 		return ret;
 	if (req.which >= ITG_NR_TIMERS || (req.flags & ~ITG_SET_FLAGS) ||
 	    ((req.flags & ITG_SET_TO_RUNNER) && req.which == ITG_TIMER_REAL) ||
-	    (req.flags & ITG_SET_FLAGS) == ITG_SET_FLAGS ||
+	    hweight32(req.flags) > 1 ||
+	    ((req.flags & ITG_SET_NO_SIGNAL) && req.signo) ||
 	    !(req.flags & ITG_SET_THREAD) != !req.tid || req.__pad ||
 	    !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)) ||
 	    req.value_ns > KTIME_MAX || req.interval_ns > KTIME_MAX)
@@ -164,6 +167,55 @@ static long itg_ioctl_get_timer(void __user *uarg)
 	itg_group_timer_get(grp, req.which, &req, NULL);
 	itg_proc_unlock(proc);
 	return itg_copy_out(uarg, &req, sizeof(req), usize);
+}
+
+static long itg_ioctl_timer_fd(void __user *uarg)
+{
+	struct itg_timer_fd req = {};
+	struct itg_timer *t;
+	struct itg_proc *proc;
+	struct file *file;
+	u32 usize;
+	int ret, fd;
+
+	ret = itg_copy_in(&req, sizeof(req), ITG_TIMER_FD_SIZE_VER0, uarg,
+			  &usize);
+	if (ret)
+		return ret;
+	if (req.which >= ITG_NR_TIMERS || (req.flags & ~ITG_FD_FLAGS) ||
+	    !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)))
+		return -EINVAL;
+	req.fd = -1;
+	/* Probe the write-back first: EFAULT never comes with a change. */
+	ret = itg_copy_out(uarg, &req, sizeof(req), usize);
+	if (ret)
+		return ret;
+
+	fd = get_unused_fd_flags(O_RDONLY | ((req.flags & ITG_FD_CLOEXEC) ?
+					     O_CLOEXEC : 0));
+	if (fd < 0)
+		return fd;
+	proc = itg_ioctl_proc();
+	if (IS_ERR(proc)) {
+		put_unused_fd(fd);
+		return PTR_ERR(proc);
+	}
+	t = itg_group_timer(itg_group_of_current(proc), req.which);
+	file = t ? itg_timer_fd_file(t, req.flags) : ERR_PTR(-ENOMEM);
+	itg_proc_unlock(proc);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	req.fd = fd;
+	ret = itg_copy_out(uarg, &req, sizeof(req), usize);
+	if (ret) {
+		fput(file);
+		put_unused_fd(fd);
+		return ret;
+	}
+	fd_install(fd, file);
+	return 0;
 }
 
 static long itg_ioctl_get_group(void __user *uarg)
@@ -285,6 +337,7 @@ static long itg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ITG_CMD(ITG_IOC_GET_TIMER):
 	case ITG_CMD(ITG_IOC_GET_GROUP):
 	case ITG_CMD(ITG_IOC_SET_SCOPE):
+	case ITG_CMD(ITG_IOC_TIMER_FD):
 		break;
 	default:
 		return -ENOTTY;
@@ -300,6 +353,8 @@ static long itg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return itg_ioctl_get_timer(uarg);
 	case ITG_CMD(ITG_IOC_GET_GROUP):
 		return itg_ioctl_get_group(uarg);
+	case ITG_CMD(ITG_IOC_TIMER_FD):
+		return itg_ioctl_timer_fd(uarg);
 	default:
 		return itg_ioctl_set_scope(uarg);
 	}

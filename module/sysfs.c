@@ -154,6 +154,13 @@ static void itg_render_group(struct itg_buf *b, struct itg_group *grp,
 		itg_buf_printf(b, " %llu %llu %u %llu %llu", g.value_ns,
 			       g.interval_ns, g.signo, g.expirations, overruns);
 	}
+	/* Descriptors (ITG_IOC_TIMER_FD) open on each timer. */
+	for (i = 0; i < ITG_NR_TIMERS; i++) {
+		/* Pairs with itg_group_timer(): an initialised timer. */
+		struct itg_timer *t = smp_load_acquire(&grp->timers[i]);
+
+		itg_buf_printf(b, " %u", t ? READ_ONCE(t->nr_fds) : 0);
+	}
 	itg_buf_printf(b, "\n");
 }
 
@@ -180,7 +187,7 @@ static void itg_groups_render(struct itg_buf *b, const struct cred *cred,
 			       name[bkt], name[bkt], name[bkt], name[bkt],
 			       name[bkt]);
 	}
-	itg_buf_printf(b, "\n");
+	itg_buf_printf(b, " real_fds virtual_fds prof_fds\n");
 
 	/*
 	 * One process at a time, under its own lock only: a reader in a loop

@@ -24,6 +24,7 @@
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/poll.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -415,6 +416,16 @@ static enum itg_notify itg_timer_notify(struct itg_timer *t, u64 n,
 	struct task_struct *tsk;
 	bool later = false;
 
+	/*
+	 * ITG_SET_NO_SIGNAL: counted (itg_timer_advance()), nothing to send.
+	 * The pace goes on while a descriptor has something new to report,
+	 * and backs off while nobody reads, as for a signal nobody takes.
+	 */
+	if (t->nosignal) {
+		t->carry = 0;
+		return n && t->fd_ticks == n ? ITG_NOTIFY_SENT :
+					       ITG_NOTIFY_STALLED;
+	}
 	rcu_read_lock();
 	if (itg_timer_to_runner(t, n, runner)) {
 		ret = ITG_NOTIFY_SENT;
@@ -466,6 +477,9 @@ out:
 	if (n && ret != ITG_NOTIFY_SENT)
 		atomic64_inc(&itg_stats.coalesced);
 	rcu_read_unlock();
+	/* A descriptor had news: the pace goes on for its readers. */
+	if (ret == ITG_NOTIFY_STALLED && n && t->fd_ticks == n)
+		ret = ITG_NOTIFY_SENT;
 	return ret;
 }
 
@@ -520,6 +534,12 @@ static u64 itg_timer_advance(struct itg_timer *t, ktime_t now)
 	}
 	t->expirations += n;
 	atomic64_add(n, &itg_stats.expirations);
+	/* Counted for the descriptors too; the first one wakes them. */
+	if (t->nr_fds) {
+		t->fd_ticks += n;
+		if (t->fd_ticks == n)
+			wake_up_poll(&t->wqh, EPOLLIN);
+	}
 	return n;
 }
 
@@ -601,7 +621,7 @@ void itg_cpu_kick(struct itg_group *grp)
 static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 {
 	struct itg_cpu_pick pick = { .signo = t->signo, .rnd = &t->rnd };
-	bool draw = !t->grp->key && !t->thread;
+	bool draw = !t->grp->key && !t->thread && !t->nosignal;
 	enum itg_notify res = ITG_NOTIFY_SENT;
 	struct itg_cpu_clock clk;
 	u64 clock, wait, floor;
@@ -677,6 +697,7 @@ struct itg_timer *itg_group_timer(struct itg_group *grp, int which)
 		return NULL;
 	hrtimer_init(&t->hrt, CLOCK_MONOTONIC, ITG_HRTIMER_MODE);
 	t->hrt.function = itg_timer_fn;
+	init_waitqueue_head(&t->wqh);
 	t->grp = grp;
 	t->which = which;
 	t->signo = itg_default_signo[which];
@@ -782,8 +803,15 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	now = started ? 0 : itg_timer_now(t);
 	old->old_value_ns = itg_timer_remaining(t, now);
 	old->old_interval_ns = t->armed ? t->interval : 0;
-	t->signo = req->signo ? req->signo : itg_default_signo[t->which];
+	t->nosignal = req->flags & ITG_SET_NO_SIGNAL;
+	t->signo = req->signo || t->nosignal ? req->signo :
+					       itg_default_signo[t->which];
 	t->cookie = req->cookie;
+	/* As timerfd_settime(): the descriptors' count starts again. */
+	t->fd_ticks = 0;
+	/* A signal of an earlier arming keeps what it carries, alone. */
+	if (t->nosignal)
+		t->queued = false;
 	t->interval = req->interval_ns;
 	if (!t->rnd)
 		t->rnd = get_random_u32() | 1;
@@ -850,6 +878,59 @@ static void itg_timer_catch_up(struct itg_timer *t, ktime_t now)
 	floor = itg_time_add(ktime_get(), READ_ONCE(itg_min_period_ns));
 	itg_timer_program(t, t->which == ITG_TIMER_REAL ?
 			  max(t->next, floor) : floor);
+}
+
+/* Is @t's group gone for good (its descriptors: EPOLLHUP)?  Any context. */
+bool itg_timer_fd_gone(struct itg_timer *t)
+{
+	return test_bit(ITG_GROUP_DEAD, &t->grp->flags) ||
+	       READ_ONCE(t->grp->proc->revoked);
+}
+
+/*
+ * @t backed off (its signal stayed, or nobody read its count): callbacks
+ * at the normal pace again, from now.  Caller holds grp->lock.
+ */
+void itg_timer_resume(struct itg_timer *t)
+{
+	ktime_t floor;
+
+	lockdep_assert_held(&t->grp->lock);
+	if (!t->backoff || !t->armed || itg_timer_fd_gone(t))
+		return;
+	t->backoff = 0;
+	clear_bit(t->which, &t->grp->cpu_parked);
+	floor = itg_time_add(ktime_get(), READ_ONCE(itg_min_period_ns));
+	itg_timer_program(t, t->which == ITG_TIMER_REAL ?
+			  max(t->next, floor) : floor);
+}
+
+/*
+ * The expirations of @t that its descriptors have not read, counted up to
+ * now (exactly, as a read of the timer counts them), and the count set to
+ * 0; a timer that backed off while nobody read resumes its pace.  *@gone:
+ * its group is gone, nothing more will come.  Task context.
+ */
+u64 itg_timer_fd_take(struct itg_timer *t, bool *gone)
+{
+	struct itg_group *grp = t->grp;
+	ktime_t now;
+	u64 ticks;
+
+	spin_lock_irq(&grp->lock);
+	*gone = itg_timer_fd_gone(t);
+	now = !*gone && t->armed ? itg_timer_now(t) : 0;
+	if (now && (t->backoff || now >= t->next)) {
+		rcu_read_lock();	/* itg_timer_queued() looks threads up */
+		itg_timer_catch_up(t, now);
+		rcu_read_unlock();
+	}
+	ticks = t->fd_ticks;
+	t->fd_ticks = 0;
+	if (ticks)
+		itg_timer_resume(t);
+	spin_unlock_irq(&grp->lock);
+	return ticks;
 }
 
 /*

@@ -62,6 +62,7 @@ _Static_assert(sizeof(struct itg_timer_set) == ITG_TIMER_SET_SIZE_VER1, "set");
 _Static_assert(sizeof(struct itg_timer_get) == ITG_TIMER_GET_SIZE_VER0, "get");
 _Static_assert(sizeof(struct itg_group_info) == ITG_GROUP_INFO_SIZE_VER0, "info");
 _Static_assert(sizeof(struct itg_scope) == ITG_SCOPE_SIZE_VER0, "scope");
+_Static_assert(sizeof(struct itg_timer_fd) == ITG_TIMER_FD_SIZE_VER0, "fd");
 int itg_probe;'
 for cc in "gcc -x c -std=c11" "gcc -x c -m32 -std=c11" "g++ -x c++ -std=c++11"; do
 	cxx_probe=$probe

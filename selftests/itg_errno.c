@@ -752,7 +752,7 @@ TEST_F(dev, unknown_magic_enotty)
 
 TEST_F(dev, unused_cmd_nr_enotty)
 {
-	const unsigned int nr[] = { 0x00, 0x05, 0x20, 0xff };
+	const unsigned int nr[] = { 0x00, 0x06, 0x20, 0xff };
 	struct itg_timer_set s = { .size = sizeof(s) };
 	unsigned int i, cmd;
 

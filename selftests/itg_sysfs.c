@@ -50,16 +50,20 @@ struct line {
 	char scope[16];
 	char tids[256];
 	unsigned long long t[3][5];	/* value interval signo exp ovr */
+	unsigned long long fds[3];	/* descriptors per timer */
 };
 
-/* A table line: tgid uid group scope tids, then 5 numbers per timer. */
+/*
+ * A table line: tgid uid group scope tids, then 5 numbers per timer, then
+ * the descriptors of each timer.
+ */
 static bool parse_line(char *p, struct line *l)
 {
 	char *tok, *save;
 	int i;
 
 	tok = strtok_r(p, " ", &save);
-	for (i = 0; tok && i < 20; i++, tok = strtok_r(NULL, " ", &save)) {
+	for (i = 0; tok && i < 23; i++, tok = strtok_r(NULL, " ", &save)) {
 		switch (i) {
 		case 0:
 			l->tgid = strtol(tok, NULL, 10);
@@ -77,10 +81,14 @@ static bool parse_line(char *p, struct line *l)
 			snprintf(l->tids, sizeof(l->tids), "%s", tok);
 			break;
 		default:
-			l->t[(i - 5) / 5][(i - 5) % 5] = strtoull(tok, NULL, 10);
+			if (i < 20)
+				l->t[(i - 5) / 5][(i - 5) % 5] =
+					strtoull(tok, NULL, 10);
+			else
+				l->fds[i - 20] = strtoull(tok, NULL, 10);
 		}
 	}
-	return i == 20;
+	return i == 23 && !tok;
 }
 
 /* The first table line of process @tgid with scope @scope. */
@@ -285,6 +293,40 @@ TEST(table_shows_this_process_groups_and_timers)
 	EXPECT_EQ(SIGUSR1, l.t[0][2]);
 	ASSERT_EQ(0, pthread_join(th, NULL));
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	close(fd);
+}
+
+/* The descriptors open on each timer, and a timer that sends nothing. */
+TEST(table_shows_descriptors_and_silent_timers)
+{
+	struct itg_timer_fd req = { .size = sizeof(req),
+				    .which = ITG_TIMER_PROF,
+				    .flags = ITG_FD_CLOEXEC };
+	struct itg_timer_set s = { .size = sizeof(s),
+				   .which = ITG_TIMER_PROF,
+				   .flags = ITG_SET_NO_SIGNAL,
+				   .value_ns = 10 * SEC };
+	int fd = itg_open(O_CLOEXEC), a, b;
+	struct line l;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, ITG_IOC_SET_TIMER, &s));
+	ASSERT_EQ(0, ioctl(fd, ITG_IOC_TIMER_FD, &req));
+	a = req.fd;
+	ASSERT_EQ(0, ioctl(fd, ITG_IOC_TIMER_FD, &req));
+	b = req.fd;
+	ASSERT_TRUE(find_line(getpid(), "shared", &l));
+	EXPECT_EQ(0, l.fds[0]);
+	EXPECT_EQ(0, l.fds[1]);
+	EXPECT_EQ(2, l.fds[2]);
+	EXPECT_EQ(0, l.t[2][2]);	/* no signal */
+	EXPECT_GT(l.t[2][0], 0);
+	close(a);
+	ASSERT_TRUE(find_line(getpid(), "shared", &l));
+	EXPECT_EQ(1, l.fds[2]);
+	close(b);
+	ASSERT_TRUE(find_line(getpid(), "shared", &l));
+	EXPECT_EQ(0, l.fds[2]);
 	close(fd);
 }
 

@@ -29,6 +29,7 @@ struct row {
 	unsigned long long value[NTIMERS], interval[NTIMERS];
 	unsigned long long exp[NTIMERS], ovr[NTIMERS];
 	unsigned int signo[NTIMERS];
+	unsigned int fds[NTIMERS];	/* descriptors (ITG_IOC_TIMER_FD) */
 };
 
 static void print_help(FILE *f)
@@ -134,6 +135,11 @@ static bool parse_row(char *line, struct row *r)
 			return false;
 		r->ovr[i] = strtoull(tok, NULL, 10);
 	}
+	/* Descriptors per timer: columns a module before 0.3.0 lacks. */
+	for (i = 0; i < NTIMERS; i++) {
+		tok = strtok_r(NULL, " \t\n", &save);
+		r->fds[i] = tok ? strtoul(tok, NULL, 10) : 0;
+	}
 	return true;
 }
 
@@ -167,6 +173,8 @@ static const char *signame(unsigned int sig, char *buf, size_t len)
 		[SIGSYS] = "SIGSYS",
 	};
 
+	if (!sig)
+		return "none";	/* ITG_SET_NO_SIGNAL */
 	if (sig < ARRAY_SIZE(names) && names[sig])
 		return names[sig];
 	if ((int)sig >= SIGRTMIN && (int)sig <= SIGRTMAX)
@@ -205,9 +213,10 @@ static int show(long only_pid)
 	printf("totals: %lld expirations, %lld signals, %lld overruns, %lld coalesced\n\n",
 	       counter("expirations"), counter("signals_sent"),
 	       counter("overruns"), counter("signals_coalesced"));
-	printf("%7s %6s %6s %-8s %-16s %-8s %12s %12s %-11s %9s %9s\n",
+	printf("%7s %6s %6s %-8s %-16s %-8s %12s %12s %-11s %9s %9s %3s\n",
 	       "PID", "UID", "GROUP", "SCOPE", "THREADS", "TIMER",
-	       "REMAINING", "INTERVAL", "SIGNAL", "EXPIRED", "OVERRUNS");
+	       "REMAINING", "INTERVAL", "SIGNAL", "EXPIRED", "OVERRUNS",
+	       "FDS");
 	for (line = strtok_r(table, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		bool shown = false;
@@ -218,15 +227,15 @@ static int show(long only_pid)
 			continue;
 		any = true;
 		for (i = 0; i < NTIMERS; i++) {
-			if (!r.value[i] && !r.exp[i])
+			if (!r.value[i] && !r.exp[i] && !r.fds[i])
 				continue;
-			printf("%7ld %6lu %6llu %-8s %-16s %-8s %12s %12s %-11s %9llu %9llu\n",
+			printf("%7ld %6lu %6llu %-8s %-16s %-8s %12s %12s %-11s %9llu %9llu %3u\n",
 			       r.tgid, r.uid, r.id, r.scope, r.tids,
 			       timer_name[i],
 			       duration(r.value[i], a, sizeof(a)),
 			       duration(r.interval[i], b, sizeof(b)),
 			       signame(r.signo[i], c, sizeof(c)), r.exp[i],
-			       r.ovr[i]);
+			       r.ovr[i], r.fds[i]);
 			shown = true;
 		}
 		if (!shown)

@@ -47,7 +47,8 @@
  * @which: ITG_TIMER_REAL, ITG_TIMER_VIRTUAL or ITG_TIMER_PROF
  * @flags: ITG_SET_* flags; unknown bits are EINVAL
  * @signo: signal to send on expiry, 1..SIGRTMAX except SIGKILL and SIGSTOP;
- *	0 selects the default of @which: SIGALRM, SIGVTALRM or SIGPROF
+ *	0 selects the default of @which: SIGALRM, SIGVTALRM or SIGPROF (none
+ *	with ITG_SET_NO_SIGNAL)
  * @value_ns: time to the first expiry; 0 disarms the timer
  * @interval_ns: period after the first expiry; 0 makes the timer one-shot
  * @cookie: delivered in si_value (sival_ptr; 32-bit processes get the low
@@ -95,7 +96,15 @@ struct itg_timer_set {
  * while every thread blocks them.  Not with ITG_SET_TO_RUNNER.
  */
 #define ITG_SET_THREAD		_BITUL(1)
-#define ITG_SET_FLAGS		(ITG_SET_TO_RUNNER | ITG_SET_THREAD)
+
+/*
+ * struct itg_timer_set.flags: send no signal (@signo must be 0); the
+ * expirations are only counted, for the descriptors of ITG_IOC_TIMER_FD
+ * and for ITG_IOC_GET_TIMER.  Not with ITG_SET_TO_RUNNER or ITG_SET_THREAD.
+ */
+#define ITG_SET_NO_SIGNAL	_BITUL(2)
+#define ITG_SET_FLAGS		(ITG_SET_TO_RUNNER | ITG_SET_THREAD | \
+				 ITG_SET_NO_SIGNAL)
 
 /**
  * struct itg_timer_get - read an itimer of the caller's group
@@ -180,11 +189,41 @@ struct itg_scope {
 
 #define ITG_SCOPE_SIZE_VER0	64
 
+/* struct itg_timer_fd.flags */
+#define ITG_FD_CLOEXEC		_BITUL(0)	/* close it at execve() */
+#define ITG_FD_NONBLOCK		_BITUL(1)	/* O_NONBLOCK: EAGAIN */
+#define ITG_FD_FLAGS		(ITG_FD_CLOEXEC | ITG_FD_NONBLOCK)
+
+/**
+ * struct itg_timer_fd - a descriptor that reports one timer's expirations
+ * @size: sizeof(struct itg_timer_fd) as compiled by the caller
+ * @which: ITG_TIMER_REAL, ITG_TIMER_VIRTUAL or ITG_TIMER_PROF of the
+ *	calling thread's group
+ * @flags: ITG_FD_* bits
+ * @fd: out: the new descriptor.  read() of 8 bytes returns a __u64, the
+ *	expirations since the last read (blocking until there is one, EAGAIN
+ *	when non-blocking), 0 bytes (end of file) once the group is gone
+ *	with nothing left to read; poll reports EPOLLIN while there is a
+ *	count, EPOLLHUP once the group is gone.  Arming the timer (or
+ *	disarming it) sets the count to 0, as timerfd_settime(2) does.
+ * @reserved: must be zero
+ */
+struct itg_timer_fd {
+	__u32 size;
+	__u32 which;
+	__u32 flags;
+	__s32 fd;
+	__u64 reserved[2];
+};
+
+#define ITG_TIMER_FD_SIZE_VER0	32
+
 #define ITG_IOC_MAGIC		0xB9
 
 #define ITG_IOC_SET_TIMER	_IOWR(ITG_IOC_MAGIC, 0x01, struct itg_timer_set)
 #define ITG_IOC_GET_TIMER	_IOWR(ITG_IOC_MAGIC, 0x02, struct itg_timer_get)
 #define ITG_IOC_GET_GROUP	_IOWR(ITG_IOC_MAGIC, 0x03, struct itg_group_info)
 #define ITG_IOC_SET_SCOPE	_IOWR(ITG_IOC_MAGIC, 0x04, struct itg_scope)
+#define ITG_IOC_TIMER_FD	_IOWR(ITG_IOC_MAGIC, 0x05, struct itg_timer_fd)
 
 #endif /* _UAPI_LINUX_ITIMER_GROUP_H */
