@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <sys/stat.h>
@@ -41,12 +42,13 @@
 
 static const unsigned int cmds[] = {
 	ITG_IOC_SET_TIMER, ITG_IOC_GET_TIMER, ITG_IOC_GET_GROUP,
-	ITG_IOC_SET_SCOPE,
+	ITG_IOC_SET_SCOPE, ITG_IOC_TIMER_FD,
 };
 
 static const unsigned int sizes[] = {
 	sizeof(struct itg_timer_set), sizeof(struct itg_timer_get),
 	sizeof(struct itg_group_info), sizeof(struct itg_scope),
+	sizeof(struct itg_timer_fd),
 };
 
 /* The kernel's struct sigaction on x86 (not glibc's). */
@@ -104,18 +106,40 @@ static void fill(uint64_t *s, unsigned char *buf, size_t len, int kind)
 		buf[next_rand(s) % 96] = next_rand(s);
 	/* Mostly the right size, small flags and fields: go deep. */
 	if (next_rand(s) % 8)
-		u[0] = sizes[kind % 4];
+		u[0] = sizes[kind % ARRAY_SIZE(sizes)];
 	else
 		u[0] = next_rand(s) % 8192;
 	if (kind == 0 || kind == 1) {
 		set->which = next_rand(s) % 5;
-		set->flags = next_rand(s) % 6 ? 0 : next_rand(s) % 3;
+		set->flags = next_rand(s) % 6 ? 0 : next_rand(s) % 8;
 		set->signo = next_rand(s) % 6 ? next_rand(s) % 66 : 0;
 		set->value_ns = rand_ns(s);
 		set->interval_ns = rand_ns(s);
 	} else if (kind == 3) {
 		u[1] = next_rand(s) % 3;	/* scope */
+	} else if (kind == 4) {
+		u[1] = next_rand(s) % 4;	/* which */
+		u[2] = next_rand(s) % 4 ? next_rand(s) % 4 : next_rand(s);
 	}
+}
+
+/* A descriptor the fuzzer got: a look at it, now and then a wait. */
+static void use_timer_fd(uint64_t *s, int t)
+{
+	struct pollfd p = { .fd = t, .events = POLLIN };
+	uint64_t v;
+
+	if (t < 0)
+		return;
+	fcntl(t, F_SETFL, O_NONBLOCK);
+	if (read(t, &v, next_rand(s) % 2 ? sizeof(v) : 4) < 0 &&
+	    errno != EAGAIN && errno != EINVAL) {
+		atomic_fetch_add(&bad, 1);
+		fprintf(stderr, "itg_fuzz: timer fd read: errno %d (%s)\n",
+			errno, strerror(errno));
+	}
+	poll(&p, 1, next_rand(s) % 64 ? 0 : 2);
+	close(t);
 }
 
 static void *pick_pointer(uint64_t *s, unsigned char *buf)
@@ -143,12 +167,13 @@ static void *worker(void *arg)
 	unsigned long i;
 	unsigned int cmd;
 	int fd, kind, ret;
+	void *ptr;
 
 	fd = open("/dev/" ITG_DEVICE_NAME, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return (void *)1;
 	for (i = 0; i < calls_per_thread; i++) {
-		kind = next_rand(&s) % 4;
+		kind = next_rand(&s) % ARRAY_SIZE(cmds);
 		switch (next_rand(&s) % 10) {
 		case 0:	/* other size bits */
 			cmd = (cmds[kind] & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
@@ -164,9 +189,12 @@ static void *worker(void *arg)
 			cmd = cmds[kind];
 		}
 		fill(&s, buf, sizeof(buf), kind);
-		ret = ioctl(fd, cmd, pick_pointer(&s, buf));
+		ptr = pick_pointer(&s, buf);
+		ret = ioctl(fd, cmd, ptr);
 		if (!ret) {
 			atomic_fetch_add(&successes, 1);
+			if (cmd == ITG_IOC_TIMER_FD && ptr == buf)
+				use_timer_fd(&s, ((struct itg_timer_fd *)buf)->fd);
 		} else if (errno == EINVAL || errno == E2BIG ||
 			   errno == EFAULT || errno == ENOTTY ||
 			   errno == EAGAIN) {
