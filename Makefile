@@ -50,7 +50,7 @@ TEST_BINS := $(addprefix $(SELDIR)/,$(TEST_PROGS)) \
 HDRS := $(wildcard uapi/linux/*.h) $(wildcard selftests/*.h)
 MOD_SRCS := $(wildcard module/*.c module/*.h) Kbuild
 
-.PHONY: all module deps check check-debug demo bench lint clean selftests tools help fuzz
+.PHONY: all module deps check check-debug demo bench bench-deps lint clean selftests tools help fuzz
 .DELETE_ON_ERROR:
 
 all: module tools
@@ -152,20 +152,36 @@ $(BUILD)/bench/%: bench/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -D_GNU_SOURCE -static -pthread -I$(TOP)/uapi -o $@ $< -lrt
 
-$(BUILD)/bench.cpio.gz: module $(BENCH_BINS) $(TOOL_BINS) FORCE
+# The profiler benchmark's workload runs under gperftools' libprofiler
+# (LD_PRELOAD, so dynamic), with and without the preload library; not PIE,
+# with frame pointers, and its burn functions never folded into one, so
+# that google-pprof names every sample's function on the host.
+PROFILER_LIB := /usr/lib/$(shell $(CC) -print-multiarch)/libprofiler.so.0
+
+$(BUILD)/bench/itg_profwork: bench/itg_profwork.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -D_GNU_SOURCE -pthread -no-pie -fno-omit-frame-pointer \
+		-fno-ipa-icf -o $@ $<
+
+bench-deps:
+	@$(TOP)/scripts/deps.sh bench
+
+$(BUILD)/bench.cpio.gz: bench-deps module $(BENCH_BINS) $(TOOL_BINS) \
+		$(PRELOAD_LIB) FORCE
 	@echo > $(BUILD)/bench.list
 	@BENCH_ONLY="$(BENCH_ONLY)" $(TOP)/scripts/mkinitramfs.sh $@ bench $(KO) \
-		$(BUILD)/bench.list $(BENCH_BINS) $(TOP)/scripts/itg-bench.sh
+		$(BUILD)/bench.list $(BENCH_BINS) $(PRELOAD_LIB) $(PROFILER_LIB) \
+		$(TOP)/scripts/itg-bench.sh
 
 # Exits non-zero only when a benchmark cannot run (goals are reported).
 bench: $(BUILD)/bench.cpio.gz
-	@$(TOP)/scripts/deps.sh bench
 	@ITG_VM_TIMEOUT=$${ITG_VM_TIMEOUT:-1800} ITG_VM_MEM=$${ITG_VM_MEM:-2G} \
 		$(TOP)/scripts/vm-run.sh bench \
 		$(KIMAGE) $< $(BUILD)/vm-bench.log
-	@BENCH_ONLY="$(BENCH_ONLY)" $(TOP)/scripts/bench-report.py \
-		$(BUILD)/vm-bench.log $(RESULTS)
-	@echo "results: $(RESULTS)/summary.md, latency.png, cpu.png, raw/"
+	@BENCH_ONLY="$(BENCH_ONLY)" ITG_PROFWORK=$(BUILD)/bench/itg_profwork \
+		ITG_PRELOAD_LIB=$(PRELOAD_LIB) ITG_PROFILER_LIB=$(PROFILER_LIB) \
+		$(TOP)/scripts/bench-report.py $(BUILD)/vm-bench.log $(RESULTS)
+	@echo "results: $(RESULTS)/summary.md, latency.png, cpu.png, profiler.png, raw/"
 
 FUZZ_CALLS ?= 1000000
 FUZZ_SEED ?= $(shell date +%s)

@@ -9,9 +9,20 @@ Writes OUTDIR/raw/<series>.txt (one sample per line), OUTDIR/summary.md
 and OUTDIR/cpu.png (distributions, by gnuplot), and prints the table.
 Exit status 1 when the log lacks a benchmark (one could not run) of the
 modes that ran (all, or those of BENCH_ONLY).
+
+The profiler benchmark's profiles (gperftools' format, gzipped, in base64
+in the log) go to OUTDIR/raw/profiles/<run>.prof, their paths of the VM
+changed to the host's, and are read with google-pprof against the
+workload's binary: ITG_PROFWORK (default build/bench/itg_profwork), with
+ITG_PRELOAD_LIB and ITG_PROFILER_LIB for the libraries' samples.  Its
+table goes to summary.md, its shares to OUTDIR/profiler.png.
 """
+import base64
+import gzip
+import math
 import os
 import re
+import struct
 import subprocess
 import sys
 
@@ -160,6 +171,238 @@ for what in ("private_groups", "shared_threads"):
         scale_lines.append(f"| {what} | {count} | {f['arm_disarm_ns']} | "
                            f"{f['expiry_p50_ns']} | {f['expiry_p99_ns']} |")
 
+
+# ---- profiler: gperftools' CPU profiler on a workload of known truth ----
+top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+profwork = os.environ.get("ITG_PROFWORK",
+                          os.path.join(top, "build", "bench", "itg_profwork"))
+# The VM's paths of what the profiles map, and the host's files for them.
+vm_paths = {
+    b"/tests/itg_profwork": profwork,
+    b"/tests/libitg_preload.so": os.environ.get(
+        "ITG_PRELOAD_LIB",
+        os.path.join(top, "build", "preload", "libitg_preload.so")),
+    b"/tests/libprofiler.so.0": os.environ.get(
+        "ITG_PROFILER_LIB", "/usr/lib/x86_64-linux-gnu/libprofiler.so.0"),
+}
+PROF_MODES = ("native", "pertimer", "module")
+PROF_FREQS = ("1000", "250")
+PROF_SHAPES = ("2busy", "4busy")
+
+prof_runs = {}    # run id -> its settings, truth, profile
+cur = None
+for line in open(log, errors="replace"):
+    line = line.strip()
+    if line.startswith("PROFILER-RUN "):
+        parts = line.split()
+        cur = {"id": parts[1], "truth": {}, "b64": None, "interrupts": None}
+        cur.update(p.split("=", 1) for p in parts[2:] if "=" in p)
+        prof_runs[parts[1]] = cur
+    elif cur is None:
+        continue
+    elif line.startswith("PROFWORK func="):
+        f = dict(p.split("=", 1) for p in line.split()[1:] if "=" in p)
+        cur["truth"][f["func"]] = int(f["cpu_ns"])
+    elif line.startswith("PROFILE: interrupts/evictions/bytes = "):
+        cur["interrupts"] = int(line.split("= ")[1].split("/")[0])
+    elif line == f"PROFILE-BEGIN {cur['id']}":
+        cur["b64"] = []
+    elif line == f"PROFILE-END {cur['id']}":
+        cur["done"] = True
+    elif cur["b64"] is not None and "done" not in cur and \
+            re.fullmatch(r"[A-Za-z0-9+/=]+", line):
+        cur["b64"].append(line)
+
+
+def parse_profile(data):
+    """gperftools' CPU profile: (period in us, [(count, pcs)], end of the
+    samples, where the text of /proc/self/maps starts)."""
+    hdr = struct.unpack_from("<5Q", data, 0)
+    if hdr[0] != 0 or hdr[1] != 3:
+        raise ValueError("not a CPU profile")
+    pos, stacks = 8 * 5, []
+    while True:
+        count, n = struct.unpack_from("<2Q", data, pos)
+        pcs = struct.unpack_from(f"<{n}Q", data, pos + 16)
+        pos += 16 + 8 * n
+        if count == 0 and n == 1 and pcs[0] == 0:
+            return hdr[3], stacks, pos
+        stacks.append((count, pcs))
+
+
+def pprof_text(prof):
+    """google-pprof --text: (total, {function: flat}, {function: cum})."""
+    text = subprocess.run(
+        ["google-pprof", "--text", "--nodefraction=0", "--edgefraction=0",
+         "--nodecount=100000", profwork, prof], capture_output=True,
+        text=True, check=True).stdout
+    total, flat, cum = None, {}, {}
+    for ln in text.splitlines():
+        m = re.match(r"Total: (\d+) samples", ln)
+        if m:
+            total = int(m.group(1))
+        m = re.match(r"\s*(\d+)\s+\S+%\s+\S+%\s+(\d+)\s+\S+%\s+(\S+)", ln)
+        if m:
+            flat[m.group(3)] = flat.get(m.group(3), 0) + int(m.group(1))
+            cum[m.group(3)] = max(cum.get(m.group(3), 0), int(m.group(2)))
+    if total is None:
+        raise ValueError("no total in google-pprof's output")
+    return total, flat, cum
+
+
+def nm_text(stacks):
+    """Without google-pprof: the workload's own functions by nm (it is not
+    PIE: its addresses are the link-time ones)."""
+    syms = []
+    text = subprocess.run(["nm", "-S", "--defined-only", profwork],
+                          capture_output=True, text=True, check=True).stdout
+    for ln in text.splitlines():
+        f = ln.split()
+        if len(f) == 4 and f[2] in "tT":
+            syms.append((int(f[0], 16), int(f[1], 16), f[3]))
+
+    def name(pc):
+        for start, size, n in syms:
+            if start <= pc < start + size:
+                return n
+        return None
+
+    total, flat, cum = 0, {}, {}
+    for count, pcs in stacks:
+        total += count
+        leaf = name(pcs[0])
+        if leaf:
+            flat[leaf] = flat.get(leaf, 0) + count
+        # Return addresses: the call is the byte before.
+        for n in {leaf} | {name(pc - 1) for pc in pcs[1:]}:
+            if n:
+                cum[n] = cum.get(n, 0) + count
+    return total, flat, cum
+
+
+os.makedirs(os.path.join(out, "raw", "profiles"), exist_ok=True)
+prof_notes = []
+for rid, r in sorted(prof_runs.items()):
+    if not r.get("done") or not r["b64"] or not r["truth"]:
+        continue
+    try:
+        data = gzip.decompress(base64.b64decode("".join(r["b64"])))
+        period, stacks, text_at = parse_profile(data)
+    except (ValueError, OSError, EOFError, struct.error) as e:
+        prof_notes.append(f"{rid}: unreadable profile ({e})")
+        continue
+    maps = data[text_at:]
+    for vm, host in vm_paths.items():
+        maps = maps.replace(vm, os.fsencode(host))
+    path = os.path.join(out, "raw", "profiles", rid + ".prof")
+    with open(path, "wb") as f:
+        f.write(data[:text_at] + maps)
+    try:
+        total, flat, cum = pprof_text(path)
+        r["reader"] = "google-pprof"
+    except (OSError, subprocess.CalledProcessError, ValueError) as e:
+        prof_notes.append(f"{rid}: google-pprof failed ({e}); read by nm")
+        try:
+            total, flat, cum = nm_text(stacks)
+        except (OSError, subprocess.CalledProcessError) as e:
+            prof_notes.append(f"{rid}: nm failed too ({e})")
+            continue
+        r["reader"] = "nm"
+    if total != sum(c for c, _ in stacks):
+        prof_notes.append(f"{rid}: google-pprof counts {total} samples, "
+                          f"the file {sum(c for c, _ in stacks)}")
+    fields = bench.get(("profiler", rid), {})
+    r.update(samples=total, flat=flat, period_us=period,
+             sleeping=max(cum.get("sleeper", 0),
+                          cum.get("sleeper_thread", 0)),
+             expirations=int(fields.get("expirations", 0)),
+             signals=int(fields.get("signals_sent", 0)),
+             overruns=int(fields.get("overruns", 0)))
+
+
+def prof_cell(mode, shape, freq):
+    """The runs of a cell, pooled: samples and truths summed (a share's
+    sampling noise shrinks with the number of samples)."""
+    runs = [r for r in prof_runs.values() if "samples" in r and
+            (r["mode"], r["shape"], r["freq"]) == (mode, shape, freq)]
+    if not runs:
+        return None
+    funcs = sorted(f for f in runs[0]["truth"] if f.startswith("burn_"))
+    c = {"runs": len(runs), "funcs": funcs}
+    samples = sum(r["samples"] for r in runs)
+    cpu = sum(sum(r["truth"].values()) for r in runs)
+    c["ratio"] = samples / (cpu / 1e9 * int(freq))
+    exp = sum(r["expirations"] for r in runs)
+    c["per_exp"] = samples / exp if exp else None
+    # The module's own count: its timer against the truth, and how many
+    # expirations were folded into a signal still pending (overruns).
+    c["exp_ratio"] = exp / (cpu / 1e9 * int(freq))
+    c["folded"] = sum(r["overruns"] for r in runs) / exp if exp else None
+    c["shares"] = {f: (sum(r["truth"].get(f, 0) for r in runs) / cpu,
+                       sum(r["flat"].get(f, 0) for r in runs) / samples)
+                   for f in funcs}
+    c["worst"] = max(abs(p - t) for t, p in c["shares"].values()) * 100
+    # One standard deviation of a share drawn by that many fair samples.
+    c["noise"] = max(math.sqrt(t * (1 - t) / samples)
+                     for t, _ in c["shares"].values()) * 100
+    c["sleeping"] = sum(r["sleeping"] for r in runs) / samples * 100
+    c["run_worst"] = [max(abs(r["flat"].get(f, 0) / r["samples"] -
+                              r["truth"][f] / sum(r["truth"].values()))
+                          for f in funcs) * 100 for r in runs]
+    c["run_ratio"] = [r["samples"] / (sum(r["truth"].values()) / 1e9 *
+                                      int(freq)) for r in runs]
+    ok = c["ratio"] >= 0.95 and c["worst"] <= 2 and c["sleeping"] < 1
+    if mode == "module":
+        ok = ok and c["per_exp"] is not None and \
+            abs(c["per_exp"] - 1) <= 0.03
+    c["ok"] = ok
+    return c
+
+
+prof_lines = []
+prof_goal = (">= 0.95 x CPU x F, within 3 % of expirations, shares "
+             "within 2 pp, sleeping < 1 %")
+for freq in PROF_FREQS:
+    for shape in PROF_SHAPES:
+        cells = {m: prof_cell(m, shape, freq) for m in PROF_MODES}
+        for m, c in cells.items():
+            if c is None:
+                missing.append(f"profiler {m} {shape} {freq} Hz")
+                continue
+            met = ("yes" if c["ok"] else "NO") if m == "module" else \
+                ("(yes)" if c["ok"] else "(no)")
+            pe = f"{c['per_exp']:.3f}" if c["per_exp"] else "-"
+            ex = (f"{c['exp_ratio']:.3f}; {c['folded'] * 100:.1f} %"
+                  if c["per_exp"] else "-")
+            prof_lines.append(
+                f"| {m} | {freq} | {shape} | {c['runs']} | "
+                f"{c['ratio']:.3f} ({min(c['run_ratio']):.2f}-"
+                f"{max(c['run_ratio']):.2f}) | {pe} | {ex} | {c['worst']:.2f} "
+                f"({min(c['run_worst']):.1f}-{max(c['run_worst']):.1f}) | "
+                f"{c['noise']:.2f} | {c['sleeping']:.2f} % | {met} |")
+        c = cells["module"]
+        if c is None:
+            continue
+        refs = "; ".join(f"{m}: {cells[m]['ratio']:.2f}, "
+                         f"{cells[m]['worst']:.1f} pp, "
+                         f"{cells[m]['sleeping']:.1f} %"
+                         for m in ("native", "pertimer") if cells[m])
+        native = cells["native"]
+        rows.append((f"profiler {shape} {freq} Hz: samples, share error, "
+                     "sleeping thread",
+                     f"{c['ratio']:.3f} x CPU x F, {c['per_exp'] or 0:.3f} x "
+                     f"expirations; {c['worst']:.2f} pp; "
+                     f"{c['sleeping']:.2f} %",
+                     refs, f"{c['ratio'] / native['ratio']:.2f}x samples"
+                     if native else "", prof_goal,
+                     "yes" if c["ok"] else "NO"))
+prof_table = (
+    "| mode | F (Hz) | shape | runs | samples / (CPU x F) (per run) | "
+    "samples / expirations | expirations / (CPU x F); folded | "
+    "worst share error, pp (per run) | noise, pp | sleeping thread | met |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|\n"
+    + "\n".join(prof_lines) + "\n") if prof_lines else ""
+
 header = ("| benchmark | module | native (same run) | ratio | goal | met |\n"
           "|---|---|---|---|---|---|\n")
 table = header + "\n".join("| " + " | ".join(r) + " |" for r in rows) + "\n"
@@ -173,13 +416,40 @@ with open(os.path.join(out, "summary.md"), "w") as f:
             "Measured side by side with the kernel's native timers in one "
             "VM run (QEMU TCG, 2 vCPUs): only ratios and distributions "
             "mean something.\n\n" + table + "\n## Scale\n\n" + scale_table)
+    if prof_table:
+        f.write("\n## Profiler\n\n"
+                "gperftools' CPU profiler (libprofiler, LD_PRELOAD) on "
+                "itg_profwork, whose threads burn known CPU time in "
+                "functions of their own, and a thread that sleeps. native: "
+                "its setitimer(ITIMER_PROF); pertimer: "
+                "CPUPROFILE_PER_THREAD_TIMERS (a POSIX CPU timer per "
+                "thread); module: its setitimer routed to the module's "
+                "shared group by the preload library.  The runs of a cell "
+                "are pooled.  Share error: a function's share of the "
+                "samples (as leaf) minus its thread's share of the CPU "
+                "time, the worst function's; noise: one standard "
+                "deviation of a share drawn by that many fair samples; "
+                "sleeping thread: samples whose stack holds it; folded: "
+                "the module's expirations that went as overruns of a "
+                "signal still pending, not as a signal of their own.  "
+                "Goals ("
+                + prof_goal + ") are the module's; in parentheses, what "
+                "the other modes would get on those that apply to them.\n\n"
+                + prof_table)
+        if prof_notes:
+            f.write("\n" + "".join(f"- {n}\n" for n in prof_notes))
     f.write("\n## Goals not met\n\n" +
             ("".join(f"- {u}\n" for u in unmet) if unmet else "None.\n"))
     f.write("\nPlots: latency.png (ITIMER_REAL expiry to handler), cpu.png "
-            "(CPU-time lateness). Raw samples: raw/.\n")
+            "(CPU-time lateness), profiler.png (profile share against CPU "
+            "share). Raw samples: raw/ (profiles: raw/profiles/).\n")
 
 print(table)
 print(scale_table)
+if prof_table:
+    print(prof_table)
+for n in prof_notes:
+    print("bench-report: profiler: " + n, file=sys.stderr)
 print("goals not met: " + (", ".join(unmet) if unmet else "none"))
 
 # Plots: empirical distributions (sorted samples against their rank).
@@ -209,6 +479,53 @@ for png, (title, series) in plots.items():
     except (OSError, subprocess.CalledProcessError) as e:
         print(f"bench-report: no plot {png}: {e}", file=sys.stderr)
 
+
+# Profile share against CPU share, per function, one point set per mode.
+prof_sets = []
+for m in PROF_MODES:
+    pts = []
+    for freq in PROF_FREQS:
+        for shape in PROF_SHAPES:
+            c = prof_cell(m, shape, freq)
+            if c:
+                pts += [f"{t * 100:.3f} {p * 100:.3f} {f} {shape} {freq}"
+                        for f, (t, p) in c["shares"].items()]
+    if pts:
+        with open(os.path.join(out, "raw", f"profiler_{m}.txt"), "w") as f:
+            f.write("\n".join(pts) + "\n")
+        prof_sets.append(m)
+if prof_sets:
+    # Above: the shares and the diagonal; below: their difference, with
+    # the goal's bounds.
+    cmds = ["set terminal png size 1000,1000 noenhanced",
+            f"set output '{out}/profiler.png'",
+            "set multiplot layout 2,1",
+            "set title 'gperftools profile: share of samples against share "
+            "of CPU time, per function (every frequency and shape)'",
+            "set xlabel 'CPU time share (%)'",
+            "set ylabel 'profile share (%)'", "set grid",
+            "set key top left", "set xrange [0:*]", "set yrange [0:*]"]
+    style = {m: f"pt {5 + 2 * i} ps 1.5 lc {i + 2}"
+             for i, m in enumerate(PROF_MODES)}
+    plot = ["x with lines lc rgb 'gray' title 'exact'"]
+    for m in prof_sets:
+        plot.append(f"'{out}/raw/profiler_{m}.txt' using 1:2 with points "
+                    f"{style[m]} title '{m}'")
+    cmds.append("plot " + ", ".join(plot))
+    cmds += ["set title 'profile share minus CPU time share'",
+             "set ylabel 'percentage points'", "set yrange [*:*]"]
+    plot = ["2 with lines lc rgb 'red' dt 2 title 'goal: within 2 pp'",
+            "-2 with lines lc rgb 'red' dt 2 notitle",
+            "0 with lines lc rgb 'gray' notitle"]
+    for m in prof_sets:
+        plot.append(f"'{out}/raw/profiler_{m}.txt' using 1:($2-$1) with "
+                    f"points {style[m]} title '{m}'")
+    cmds += ["plot " + ", ".join(plot), "unset multiplot"]
+    try:
+        subprocess.run(["gnuplot"], input="\n".join(cmds), text=True,
+                       check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"bench-report: no plot profiler.png: {e}", file=sys.stderr)
 
 
 def mode_of(name):

@@ -15,7 +15,9 @@ pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static
       cpio kmod linux-source-6.1 sparse gcc make xz-utils gcc-multilib g++)
 case "${1:-}" in
 debug)	pkgs+=(bc flex bison libelf-dev libssl-dev) ;;
-bench)	pkgs+=(gnuplot-nox python3) ;;
+# The profiler benchmark: gperftools' libprofiler (into the VM) and
+# google-pprof (reads the profiles on the host).
+bench)	pkgs+=(gnuplot-nox python3 libgoogle-perftools4 google-perftools) ;;
 package) pkgs+=(dkms) ;;
 esac
 

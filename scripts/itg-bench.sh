@@ -35,6 +35,69 @@ pingpong_rounds() {
 	$b pingpong --prof-crowd
 }
 
+# The profiler benchmark: gperftools' CPU profiler (libprofiler, by
+# LD_PRELOAD) on a workload of known per-thread CPU time (itg_profwork),
+# at each frequency and shape in three modes that take turns: "native"
+# (its setitimer(ITIMER_PROF)), "pertimer" (its per-thread POSIX CPU
+# timers) and "module" (its setitimer routed by the preload library to
+# the module's shared group).  Each run prints the workload's truth, the
+# module's counters before and after, and the profile, gzipped, in base64
+# between PROFILE-BEGIN and PROFILE-END lines: pprof reads it on the host
+# (scripts/bench-report.py).
+prof_counters() {
+	d=/sys/class/misc/itimer_group
+	echo "$(cat $d/expirations) $(cat $d/signals_sent) $(cat $d/overruns) $(cat $d/signals_coalesced)"
+}
+
+profiler_run() {
+	how=$1 shape=$2 freq=$3 run=$4
+	id=${how}_${shape}_${freq}_$run
+	prof=/tmp/itg-$id.prof
+	case $how in
+	native)   pre=/tests/libprofiler.so.0 per= ;;
+	pertimer) pre=/tests/libprofiler.so.0 per=1 ;;
+	# Ours first: it must define the setitimer() that libprofiler calls.
+	module)   pre="/tests/libitg_preload.so /tests/libprofiler.so.0" per= ;;
+	esac
+	probe_gone
+	echo "PROFILER-RUN $id mode=$how shape=$shape freq=$freq run=$run"
+	# shellcheck disable=SC2046 # four numbers
+	set -- $(prof_counters)
+	if [ -n "$per" ]; then
+		LD_PRELOAD=$pre CPUPROFILE=$prof CPUPROFILE_FREQUENCY=$freq \
+			CPUPROFILE_PER_THREAD_TIMERS=1 /tests/itg_profwork "$shape" 2>&1
+	else
+		LD_PRELOAD=$pre CPUPROFILE=$prof CPUPROFILE_FREQUENCY=$freq \
+			/tests/itg_profwork "$shape" 2>&1
+	fi
+	# shellcheck disable=SC2046
+	set -- "$@" $(prof_counters)
+	echo "BENCH profiler $id mode=$how shape=$shape freq=$freq run=$run" \
+		"expirations=$(($5 - $1)) signals_sent=$(($6 - $2))" \
+		"overruns=$(($7 - $3)) signals_coalesced=$(($8 - $4))"
+	if [ "$how" = module ] && [ $(($6 - $2)) -le 0 ]; then
+		echo "BENCH-ERROR profiler $id: the module sent no signal"
+		exit 1
+	fi
+	[ -s "$prof" ] || { echo "BENCH-ERROR profiler $id: no profile"; exit 1; }
+	echo "PROFILE-BEGIN $id"
+	gzip -9 -c "$prof" | base64
+	echo "PROFILE-END $id"
+	rm -f "$prof"
+}
+
+profiler_runs() {
+	for run in 1 2 3; do
+		for freq in 1000 250; do
+			for shape in 2busy 4busy; do
+				for how in native pertimer module; do
+					profiler_run "$how" "$shape" "$freq" "$run"
+				done
+			done
+		done
+	done
+}
+
 case "$1" in
 pre)
 	# The scale benchmark runs 10,000 threads: above the default
@@ -43,14 +106,16 @@ pre)
 	;;
 main)
 	only=$(cat /etc/itg/bench-only 2>/dev/null)
-	[ -n "$only" ] || only="ops latency drift cpu pingpong scale memory"
+	[ -n "$only" ] || only="ops latency drift cpu pingpong scale memory profiler"
 	for mode in $only; do
 		echo "ITG-BENCH: $mode"
-		if [ "$mode" = pingpong ]; then
-			pingpong_rounds
-		else
-			$b "$mode"
-		fi
+		start=$(cut -d. -f1 /proc/uptime)
+		case $mode in
+		pingpong) pingpong_rounds ;;
+		profiler) profiler_runs ;;
+		*) $b "$mode" ;;
+		esac
+		echo "ITG-BENCH: $mode done in $(($(cut -d. -f1 /proc/uptime) - start)) s"
 	done
 	;;
 esac
