@@ -13,6 +13,9 @@
  *                          state meanwhile)
  *   itg_bench scale        cost per arm and expiry latency as groups grow
  *   itg_bench memory       slab bytes per group and per armed timer
+ *   itg_bench fd           wake-up of an epoll wait on a timer descriptor:
+ *                          REAL against a native timerfd (wall), PROF
+ *                          against the module's own PROF signal (CPU)
  *
  * Output: "BENCH <benchmark> <series> key=value ..." summary lines and
  * "RAW <series> <value>" samples, read by scripts/bench-report.sh.
@@ -28,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/time.h>
@@ -711,6 +716,140 @@ static int bench_memory(void)
 	return 0;
 }
 
+/* ---- fd: epoll on a timer descriptor ---- */
+
+#define FD_N		300
+#define FD_VALUE	(2 * MS)
+#define FD_CPU_VALUE	(20 * MS)
+
+static int timer_fd(int which)
+{
+	struct itg_timer_fd req = { .size = sizeof(req), .which = which,
+				    .flags = ITG_FD_CLOEXEC | ITG_FD_NONBLOCK };
+
+	return ioctl(fd, ITG_IOC_TIMER_FD, &req) ? -1 : req.fd;
+}
+
+static int arm_quiet(int which, uint64_t value)
+{
+	struct itg_timer_set s = { .size = sizeof(s), .which = which,
+				   .flags = ITG_SET_NO_SIGNAL,
+				   .value_ns = value };
+
+	return ioctl(fd, ITG_IOC_SET_TIMER, &s);
+}
+
+/* Wait for @ep's one descriptor, read it; the wall time then. */
+static uint64_t epoll_once(int ep, int t)
+{
+	struct epoll_event ev;
+	uint64_t v;
+
+	while (epoll_wait(ep, &ev, 1, 5000) != 1)
+		;
+	if (read(t, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return now(CLOCK_MONOTONIC);
+}
+
+static atomic_bool fd_spin_stop;
+static atomic_int fd_sig;
+static volatile uint64_t fd_sig_cpu;
+static clockid_t fd_spin_clock;
+
+static void on_fd_sig(int sig)
+{
+	if (!atomic_load(&fd_sig))
+		fd_sig_cpu = now(fd_spin_clock);
+	atomic_fetch_add(&fd_sig, 1);
+}
+
+static void *fd_spinner(void *arg)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+	while (!atomic_load(&fd_spin_stop))
+		;
+	return arg;
+}
+
+/*
+ * REAL: the module's descriptor against a timerfd, a one-shot of 2 ms
+ * each, sample by sample: from the expiry to epoll_wait()'s return.  PROF:
+ * one busy thread, the main thread asleep in epoll_wait() (a member that
+ * adds nothing): the busy thread's CPU time when the descriptor woke the
+ * main thread, against when the module's PROF signal reached the busy
+ * thread, each 20 ms of CPU after the arming.
+ */
+static int bench_fd(void)
+{
+	struct itimerspec its = { .it_value = { 0, FD_VALUE } };
+	struct epoll_event ev = { .events = EPOLLIN };
+	static uint64_t lat[4][FD_N];
+	int ep_mod, ep_nat, t_real, t_prof, tfd, ep_prof, i;
+	sigset_t prof;
+	pthread_t th;
+	uint64_t t0, w;
+
+	t_real = timer_fd(ITG_TIMER_REAL);
+	t_prof = timer_fd(ITG_TIMER_PROF);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	ep_mod = epoll_create1(EPOLL_CLOEXEC);
+	ep_nat = epoll_create1(EPOLL_CLOEXEC);
+	ep_prof = epoll_create1(EPOLL_CLOEXEC);
+	if (t_real < 0 || t_prof < 0 || tfd < 0 || ep_mod < 0 || ep_nat < 0 ||
+	    ep_prof < 0 || epoll_ctl(ep_mod, EPOLL_CTL_ADD, t_real, &ev) ||
+	    epoll_ctl(ep_nat, EPOLL_CTL_ADD, tfd, &ev) ||
+	    epoll_ctl(ep_prof, EPOLL_CTL_ADD, t_prof, &ev))
+		return perror("bench fd: setup"), 1;
+	for (i = -2; i < FD_N; i++) {
+		t0 = now(CLOCK_MONOTONIC);
+		arm_quiet(ITG_TIMER_REAL, FD_VALUE);
+		w = epoll_once(ep_mod, t_real);
+		if (i >= 0)
+			lat[0][i] = w - t0 - FD_VALUE;
+		t0 = now(CLOCK_MONOTONIC);
+		timerfd_settime(tfd, 0, &its, NULL);
+		w = epoll_once(ep_nat, tfd);
+		if (i >= 0)
+			lat[1][i] = w - t0 - FD_VALUE;
+	}
+	report("fd", "real_module_fd", lat[0], FD_N, " unit=ns");
+	report("fd", "real_timerfd", lat[1], FD_N, " unit=ns");
+
+	/* PROF: the main thread blocks SIGPROF; the spinner takes it. */
+	sigemptyset(&prof);
+	sigaddset(&prof, SIGPROF);
+	pthread_sigmask(SIG_BLOCK, &prof, NULL);
+	signal(SIGPROF, on_fd_sig);
+	if (pthread_create(&th, NULL, fd_spinner, NULL) ||
+	    pthread_getcpuclockid(th, &fd_spin_clock))
+		return perror("bench fd: thread"), 1;
+	for (i = -2; i < FD_N / 3; i++) {
+		uint64_t c0 = now(fd_spin_clock), c;
+
+		arm_quiet(ITG_TIMER_PROF, FD_CPU_VALUE);
+		epoll_once(ep_prof, t_prof);
+		c = now(fd_spin_clock);
+		if (i >= 0)
+			lat[2][i] = c - c0 - FD_CPU_VALUE;
+		atomic_store(&fd_sig, 0);
+		c0 = now(fd_spin_clock);
+		itg_set(ITG_TIMER_PROF, FD_CPU_VALUE, 0, SIGPROF);
+		while (!atomic_load(&fd_sig))
+			usleep(1000);
+		if (i >= 0)
+			lat[3][i] = fd_sig_cpu - c0 - FD_CPU_VALUE;
+	}
+	atomic_store(&fd_spin_stop, true);
+	pthread_join(th, NULL);
+	report("fd", "prof_module_fd", lat[2], FD_N / 3, " unit=ns");
+	report("fd", "prof_module_signal", lat[3], FD_N / 3, " unit=ns");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const int group_points[] = { 1, 10, 100, 1000, 10000 };
@@ -750,6 +889,8 @@ int main(int argc, char **argv)
 		       bench_scale("shared_threads", false, thread_points, 4);
 	if (!strcmp(argv[1], "memory"))
 		return bench_memory();
+	if (!strcmp(argv[1], "fd"))
+		return bench_fd();
 	fprintf(stderr, "itg_bench: unknown mode %s\n", argv[1]);
 	return 2;
 }

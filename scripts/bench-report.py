@@ -89,6 +89,13 @@ for shape in ("oneshot", "periodic"):
               f"{shape}_module", f"{shape}_timer_create", "p99",
               "<= 1.1x native", lambda x: x <= 1.1)
 
+# Timer descriptors (ITG_IOC_TIMER_FD): an epoll wait's wake-up.
+ratio_row("fd: REAL descriptor, epoll wake-up p99", "fd", "real_module_fd",
+          "real_timerfd", "p99", "<= 1.1x timerfd", lambda x: x <= 1.1)
+ratio_row("fd: PROF descriptor, CPU lateness p99", "fd", "prof_module_fd",
+          "prof_module_signal", "p99", "no worse than our PROF signal",
+          lambda x: x <= 1.0)
+
 d, n = get("drift", "module", "drift_periods"), get("drift", "setitimer",
                                                    "drift_periods")
 if d is None or n is None:
@@ -441,8 +448,9 @@ with open(os.path.join(out, "summary.md"), "w") as f:
     f.write("\n## Goals not met\n\n" +
             ("".join(f"- {u}\n" for u in unmet) if unmet else "None.\n"))
     f.write("\nPlots: latency.png (ITIMER_REAL expiry to handler), cpu.png "
-            "(CPU-time lateness), profiler.png (profile share against CPU "
-            "share). Raw samples: raw/ (profiles: raw/profiles/).\n")
+            "(CPU-time lateness), fd.png (timer descriptors' wake-up), "
+            "profiler.png (profile share against CPU share). Raw samples: "
+            "raw/ (profiles: raw/profiles/).\n")
 
 print(table)
 print(scale_table)
@@ -458,6 +466,9 @@ plots = {
                     [s for s in raw if s.startswith("latency.")]),
     "cpu.png": ("CPU-time timers: lateness (us of CPU; REAL: wall)",
                 [s for s in raw if s.startswith("cpu.")]),
+    "fd.png": ("Timer descriptors: epoll wake-up (REAL: us of wall time; "
+               "PROF: us of CPU time)",
+               [s for s in raw if s.startswith("fd.")]),
 }
 for png, (title, series) in plots.items():
     if not series:
@@ -534,6 +545,8 @@ def mode_of(name):
         return "ops"
     if name.startswith("REAL"):
         return "latency"
+    if name.startswith("fd:"):
+        return "fd"
     return name.split()[0]
 
 
