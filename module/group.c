@@ -19,6 +19,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
 
@@ -67,6 +68,8 @@ static void itg_group_free_work(struct work_struct *work)
 		hrtimer_cancel(&grp->timers[i]->hrt);
 		kmem_cache_free(itg_timer_cache, grp->timers[i]);
 	}
+	if (grp->key)
+		put_task_struct(grp->key);
 	kmem_cache_free(itg_group_cache, grp);
 }
 
@@ -197,7 +200,13 @@ static struct itg_group *itg_group_new(struct itg_proc *proc,
 	grp->id = atomic64_inc_return(&itg_next_id);
 	grp->proc = proc;
 	refcount_inc(&proc->ref);
-	grp->key = tsk;
+	/*
+	 * A private group holds its thread's task_struct: a callback or a
+	 * reader that finds the group before it is marked dead never sees
+	 * a freed task (see itg_probe_exec() for how a group could outlive
+	 * its lookup by tid), and the key is never a new task's.
+	 */
+	grp->key = tsk ? get_task_struct(tsk) : NULL;
 	grp->tid = tsk ? task_pid_nr(tsk) : 0;
 	RCU_INIT_POINTER(grp->task, tsk);
 	INIT_LIST_HEAD(&grp->link);
@@ -618,8 +627,23 @@ static void itg_probe_exit(void *data, struct task_struct *tsk)
 static void itg_probe_exec(void *data, struct task_struct *tsk, pid_t old_pid,
 			   struct linux_binprm *bprm)
 {
+	struct itg_group *grp;
 	struct itg_proc *proc;
 
+	/*
+	 * A thread other than the leader that execs takes the leader's tid
+	 * (de_thread()): its private group, found by the old tid, ends here,
+	 * as at its exit, which would look it up by the new one.
+	 */
+	if (old_pid != task_pid_nr(tsk) && atomic_read(&itg_nr_private)) {
+		rcu_read_lock();
+		grp = xa_load(&itg_private, old_pid);
+		if (grp && grp->key == tsk && itg_group_mark_dead(grp) &&
+		    refcount_inc_not_zero(&grp->ref) &&
+		    !queue_work(itg_wq, &grp->exit_work))
+			itg_group_put(grp);
+		rcu_read_unlock();
+	}
 	if (!bprm->secureexec)
 		return;
 	rcu_read_lock();

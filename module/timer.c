@@ -247,8 +247,10 @@ static struct task_struct *itg_pick_target(struct itg_timer *t, pid_t prefer,
 	struct task_struct *leader, *tsk;
 	unsigned int i, nr;
 
-	if (t->grp->key)
-		return rcu_dereference(t->grp->task);
+	if (t->grp->key) {
+		tsk = rcu_dereference(t->grp->task);
+		return tsk && !(tsk->flags & PF_EXITING) ? tsk : NULL;
+	}
 	leader = pid_task(proc->tgid, PIDTYPE_TGID);
 	if (!leader)
 		return NULL;
@@ -869,6 +871,9 @@ static void itg_timer_catch_up(struct itg_timer *t, ktime_t now)
 		default:
 			break;
 		}
+	/* An expired one-shot CPU-time timer: tracking may stop. */
+	if (!t->armed && t->which != ITG_TIMER_REAL)
+		itg_group_cpu_idle(t->grp);
 	if (res == ITG_NOTIFY_STALLED)
 		return;
 	t->backoff = 0;

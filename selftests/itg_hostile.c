@@ -7,6 +7,8 @@
  * or a setuid program skip when not root.
  */
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -905,4 +907,156 @@ TEST(recycled_tid_is_not_a_member)
 	sig_block(RECYCLED_SIG, SIG_UNBLOCK);
 }
 
-TEST_HARNESS_MAIN
+/*
+ * A thread other than the leader that execs takes the leader's tid: its
+ * private group, found by the old tid, must end there (the exit probe
+ * would look the thread up by the new one).  It did not: the group lived
+ * on with its thread's task_struct, which a second exec from another
+ * thread freed while the process lived on; the next callback oopsed in
+ * hard-irq context (NULL cred), or signalled whatever task reused the
+ * memory.  Stage 1 is the image the private thread exec'd, stage 2 the one
+ * a new thread of stage 1 exec'd: A's task_struct is gone by then.
+ */
+#define EXEC_COOKIE	0x5eed5eedULL
+
+static char exec_args[3][16];
+
+static void *exec_private_thread(void *arg)
+{
+	int *a = arg, t;
+	struct itg_timer_fd req = { .size = sizeof(req),
+				    .which = ITG_TIMER_REAL };
+
+	if (itg_scope(a[0], ITG_SCOPE_PRIVATE, NULL))
+		_exit(10);
+	if (itg_set(a[0], ITG_TIMER_REAL, 10 * MS, 10 * MS, SIGUSR1,
+		    EXEC_COOKIE, NULL) ||
+	    ioctl(a[0], ITG_IOC_TIMER_FD, &req))
+		_exit(11);
+	t = req.fd;
+	snprintf(exec_args[0], sizeof(exec_args[0]), "%d", a[0]);
+	snprintf(exec_args[1], sizeof(exec_args[1]), "%d", t);
+	execl("/proc/self/exe", "itg_hostile", "--exec-stage1", exec_args[0],
+	      exec_args[1], NULL);
+	_exit(12);
+}
+
+static char **stage_argv;
+
+static void *exec_again_thread(void *arg)
+{
+	usleep(50000);
+	execl("/proc/self/exe", "itg_hostile", "--exec-stage2", stage_argv[0],
+	      stage_argv[1], NULL);
+	_exit(20);
+}
+
+/* The private thread exec'd: it is the leader now, in the shared group. */
+static int exec_stage1(char **argv)
+{
+	struct itg_group_info info;
+	pthread_t th;
+
+	if (itg_group(atoi(argv[0]), &info) || info.scope != ITG_SCOPE_SHARED)
+		return 21;
+	stage_argv = argv;
+	if (pthread_create(&th, NULL, exec_again_thread, NULL))
+		return 22;
+	for (;;)
+		pause();
+}
+
+/*
+ * Its descriptor hangs up; no process of this user gets the dead group's
+ * signal (children that may get the freed task_struct's memory wait for
+ * it); the guest does not oops (the harness fails the run on a splat).
+ */
+static int exec_stage2(char **argv)
+{
+	struct pollfd p = { .fd = atoi(argv[1]), .events = POLLIN };
+	int i, hits = 0;
+	pid_t kids[32];
+
+	usleep(300000);
+	if (poll(&p, 1, 0) != 1 || !(p.revents & POLLHUP))
+		return 30;
+	for (i = 0; i < 32; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			struct timespec ts = { 1, 0 };
+			siginfo_t si;
+			sigset_t set;
+
+			sigemptyset(&set);
+			sigaddset(&set, SIGUSR1);
+			_exit(sigtimedwait(&set, &si, &ts) == SIGUSR1 &&
+			      si.si_code == SI_TIMER &&
+			      (uintptr_t)si.si_value.sival_ptr == EXEC_COOKIE);
+		}
+	}
+	for (i = 0; i < 32; i++)
+		hits += itg_wait_child(kids[i]) == 1;
+	return hits ? 31 : 0;
+}
+
+TEST(exec_from_a_private_thread_ends_its_group)
+{
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		static int a[1];
+		pthread_t th;
+
+		sig_block(SIGUSR1, SIG_BLOCK);
+		a[0] = itg_open(0);	/* survives exec */
+		if (a[0] < 0 ||
+		    pthread_create(&th, NULL, exec_private_thread, a))
+			_exit(9);
+		pthread_join(th, NULL);
+		_exit(13);
+	}
+	EXPECT_EQ(0, itg_wait_child(pid));
+}
+
+/*
+ * A one-shot CPU-time timer whose expiry a read of its descriptor finds:
+ * tracking stops once nothing is armed (it stayed on: every context switch
+ * of the machine kept paying the probe's lookups).
+ */
+TEST(oneshot_cpu_timer_expired_by_a_read_stops_tracking)
+{
+	struct itg_timer_set s = { .size = sizeof(s), .which = ITG_TIMER_PROF,
+				   .flags = ITG_SET_NO_SIGNAL,
+				   .value_ns = 20 * MS };
+	struct itg_timer_fd req = { .size = sizeof(req),
+				    .which = ITG_TIMER_PROF,
+				    .flags = ITG_FD_NONBLOCK | ITG_FD_CLOEXEC };
+	int fd = itg_open(O_CLOEXEC), i;
+	uint64_t v;
+
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 600 && counter("cpu_probe"); i++)
+		usleep(10000);
+	ASSERT_EQ(0, counter("cpu_probe"));
+	ASSERT_EQ(0, ioctl(fd, ITG_IOC_SET_TIMER, &s));
+	ASSERT_EQ(0, ioctl(fd, ITG_IOC_TIMER_FD, &req));
+	/* Spin reading: the read, not a callback, finds the expiry. */
+	while (read(req.fd, &v, sizeof(v)) != sizeof(v))
+		;
+	EXPECT_EQ(1, v);
+	for (i = 0; i < 600 && counter("cpu_probe"); i++)
+		usleep(10000);
+	EXPECT_EQ(0, counter("cpu_probe"));
+	close(req.fd);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "--exec-stage1"))
+		return exec_stage1(argv + 2);
+	if (argc == 4 && !strcmp(argv[1], "--exec-stage2"))
+		return exec_stage2(argv + 2);
+	return test_harness_run(argc, argv);
+}
