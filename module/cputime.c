@@ -318,6 +318,8 @@ static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
 		return;
 	/* A look without the siglock: a hint, the send checks again. */
 	tier += sigismember(&tsk->pending.signal, pick->signo);
+	if (tier == ITG_PICK_RUN && pick->nr_run < ARRAY_SIZE(pick->run))
+		pick->run[pick->nr_run++] = task_pid_nr(tsk);
 	/* Reservoir sampling: each of the k offered so far kept at 1/k. */
 	pick->offered[tier]++;
 	*pick->rnd ^= *pick->rnd << 13;

@@ -174,6 +174,8 @@ struct itg_cpu_pick {
 	u32 *rnd;		/* the timer's xorshift32 state, not 0 */
 	unsigned int offered[ITG_PICK_TIERS];
 	pid_t tid[ITG_PICK_TIERS];	/* the one drawn of each, global tid */
+	unsigned int nr_run;		/* the first ones of ITG_PICK_RUN: */
+	pid_t run[4];			/* several expirations found at once */
 };
 
 /* cputime.c */

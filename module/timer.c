@@ -615,6 +615,27 @@ void itg_cpu_kick(struct itg_group *grp)
 }
 
 /*
+ * @n expirations found at once (a late callback) while several members
+ * run: one each, as a signal of its own, to the running members other
+ * than @runner that have none pending, so that a profiler sees them as
+ * samples rather than as overruns it ignores; the rest are left to
+ * @runner's signal.  Caller holds grp->lock.  Returns what is left.
+ */
+static u64 itg_cpu_spread(struct itg_timer *t, struct itg_cpu_pick *pick,
+			  pid_t runner, u64 n)
+{
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < pick->nr_run && n > 1; i++)
+		if (pick->run[i] != runner &&
+		    itg_timer_to_runner(t, 1, pick->run[i]))
+			n--;
+	rcu_read_unlock();
+	return n;
+}
+
+/*
  * ITIMER_VIRTUAL and ITIMER_PROF: the hrtimer wakes up when the members,
  * all running, could have used the time left; the clock says whether they
  * did.  If not, it sleeps again for what is left, so it converges on the
@@ -631,7 +652,8 @@ static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 	/* A shared group's signal goes to a member drawn among the running. */
 	clock = itg_cpu_clock_of(t, &clk, draw ? &pick : NULL);
 	if (t->armed && clock >= t->next)
-		res = itg_timer_notify(t, itg_timer_advance(t, clock),
+		res = itg_timer_notify(t, itg_cpu_spread(t, &pick, clk.runner,
+							 itg_timer_advance(t, clock)),
 				       clk.runner);
 	else if (t->carry)
 		res = itg_timer_notify(t, 0, clk.runner);
