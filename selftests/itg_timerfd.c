@@ -572,15 +572,16 @@ TEST(epoll_loop_counts_prof_of_busy_workers_without_a_handler)
 		n = read_count(t);
 		sum += n > 0 ? n : 0;
 	}
-	atomic_store(&work_stop, true);
-	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	/* The workers' clocks while they live, then the timer's count. */
+	for (i = 0; i < 2; i++)
 		cpu += now_ns(clk[i]) - c0[i];
-	}
 	n = read_count(t);
 	sum += n > 0 ? n : 0;
 	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &g));
 	ASSERT_EQ(0, arm_quiet(fd, ITG_TIMER_PROF, 0, 0));
+	atomic_store(&work_stop, true);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
 	TH_LOG("workers %.1f ms CPU: %lld expirations read, %llu counted",
 	       cpu / 1e6, (long long)sum, (unsigned long long)g.expirations);
 	/* Read once each, all of them (the timer still ran meanwhile). */
