@@ -641,14 +641,22 @@ static void check_shares(struct __test_metadata *_metadata, uint32_t flags,
 
 		EXPECT_LE(d < 0 ? -d : d, bound);
 	}
-	EXPECT_GT(exp[1], exp[2]);
-	/* Never a sleeping thread while another ran. */
-	EXPECT_EQ(0, sig[3]);
 	/*
-	 * The main thread sleeps but for arming and disarming: a signal
-	 * there only at those moments, when it may be the one running.
+	 * On the debug kernel a signal costs more than the 1 ms period: the
+	 * sleeper that once took one keeps running its handler, and rightly
+	 * gets the next ones (13 % of the CPU time there).  Elsewhere:
 	 */
-	EXPECT_LE(sig[0], 2);
+	if (!itg_slow()) {
+		EXPECT_GT(exp[1], exp[2]);
+		/* Never a sleeping thread while another ran. */
+		EXPECT_EQ(0, sig[3]);
+		/*
+		 * The main thread sleeps but for arming and disarming: a
+		 * signal there only at those moments, when it may be the one
+		 * running.
+		 */
+		EXPECT_LE(sig[0], 2);
+	}
 	close(fd);
 	signal(SIGPROF, SIG_DFL);
 }
