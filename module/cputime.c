@@ -222,8 +222,9 @@ static void itg_probe_switch(void *data, bool preempt,
 	if (slot->task == prev)
 		itg_slot_stop(slot, READ_ONCE(prev->se.sum_exec_runtime),
 			      preempt ? next : NULL);
-	else if (slot->prev_by)
-		WRITE_ONCE(slot->prev_by, NULL);	/* another switch: over */
+	else if (slot->prev_by && !(next->flags & PF_KTHREAD))
+		/* A user task runs here: the member is no longer next. */
+		WRITE_ONCE(slot->prev_by, NULL);
 	/*
 	 * No group tracks: nothing to start.  A group that starts tracking
 	 * after this read picks up what runs here with its IPI, which this
@@ -331,11 +332,11 @@ static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
 
 /*
  * The member last switched out of a CPU whose slot is empty: if it was
- * preempted and still waits for a CPU, a candidate (ITG_PICK_WAIT: used
- * when none runs), or even a running one, on this CPU, when the thread
- * that preempted it is the one reading (the callback of PREEMPT_RT is a
- * thread that has just preempted the member it interrupts).  Caller holds
- * RCU.
+ * preempted and still waits for a CPU, with only kernel threads run there
+ * since, a candidate (ITG_PICK_WAIT: used when none runs), or even a
+ * running one, on this CPU, when a kernel thread is reading (the callback
+ * of PREEMPT_RT is a thread that has just preempted the member it
+ * interrupts).  Caller holds RCU.
  */
 static void itg_pick_preempted(struct itg_group *grp,
 			       struct itg_cpu_pick *pick,
@@ -358,8 +359,13 @@ static void itg_pick_preempted(struct itg_group *grp,
 	tsk = pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
 	if (!tsk || !READ_ONCE(tsk->on_rq) || READ_ONCE(tsk->on_cpu))
 		return;
-	/* Preempted here by this very thread (RT's callback): running. */
-	if (slot == raw_cpu_ptr(&itg_slots) && by == current)
+	/*
+	 * Preempted here by the kernel thread that runs this callback (RT's
+	 * timer thread, maybe after others that ran first): running.
+	 */
+	if (slot == raw_cpu_ptr(&itg_slots) &&
+	    task_cpu(tsk) == raw_smp_processor_id() &&
+	    (by == current || (current->flags & PF_KTHREAD)))
 		itg_pick_offer(pick, tsk, ITG_PICK_RUN);
 	else
 		itg_pick_offer(pick, tsk, ITG_PICK_WAIT);
