@@ -226,17 +226,24 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 100 * SEC, 0, 0, 0, NULL));
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 100 * SEC, 0, 0, 0, NULL));
 
-	/* Sleeping: neither clock moves. */
+	/* Sleeping: neither clock moves but for this thread's calls. */
+	c0 = thread_cpu();
 	v0 = used(fd, ITG_TIMER_VIRTUAL);
 	p0 = used(fd, ITG_TIMER_PROF);
 	sleep_ns(300 * MS);
 	v = used(fd, ITG_TIMER_VIRTUAL) - v0;
 	p = used(fd, ITG_TIMER_PROF) - p0;
-	TH_LOG("sleep 300 ms: VIRTUAL %.3f ms, PROF %.3f ms", v / 1e6,
-	       p / 1e6);
-	/* The ioctls' own system time: IPIs cost more under RT and TCG. */
-	EXPECT_LT(v, 2 * MS);
-	EXPECT_LT(p, (itg_rt() ? 5 : 2) * MS);
+	c = thread_cpu() - c0;
+	TH_LOG("sleep 300 ms: VIRTUAL %.3f ms, PROF %.3f ms, the thread's CPU %.3f ms",
+	       v / 1e6, p / 1e6, c / 1e6);
+	/*
+	 * The thread is the group's only member: PROF is its CPU time in
+	 * the calls (the ioctls, the sleep's entry and exit; IPIs cost more
+	 * under RT and TCG), never more; the sleep adds nothing.
+	 */
+	EXPECT_LE(p, c);
+	EXPECT_LE(v, p);
+	EXPECT_LT(p, 30 * MS);
 
 	/* A user loop: both move with the thread's CPU clock. */
 	b0 = thread_cpu();
@@ -626,7 +633,15 @@ static void check_shares(struct __test_metadata *_metadata, uint32_t flags,
 		TH_LOG("  %-6s expirations %5.1f %% (signals %5.1f %%), CPU %5.1f %%",
 		       names[i], 100.0 * exp[i] / g.expirations,
 		       n ? 100.0 * sig[i] / n : 0.0, 100.0 * cpu[i] / total);
-	EXPECT_EQ(g.expirations, n + overruns);
+	/*
+	 * Every expiry in a signal.  On the debug kernel a signal can still
+	 * be carried (not yet sent: every member had one pending) when the
+	 * timer is disarmed, which drops it (one of 994 once).
+	 */
+	if (itg_slow())
+		EXPECT_LE(g.expirations - (n + overruns), 2);
+	else
+		EXPECT_EQ(g.expirations, n + overruns);
 	ASSERT_GE(n, 100);
 	/*
 	 * Not on the slow debug kernel, where the kernel's own threads
