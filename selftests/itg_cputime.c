@@ -634,11 +634,12 @@ static void check_shares(struct __test_metadata *_metadata, uint32_t flags,
 		       names[i], 100.0 * exp[i] / g.expirations,
 		       n ? 100.0 * sig[i] / n : 0.0, 100.0 * cpu[i] / total);
 	/*
-	 * Every expiry in a signal.  On the debug kernel a signal can still
-	 * be carried (not yet sent: every member had one pending) when the
-	 * timer is disarmed, which drops it (one of 994 once).
+	 * Every expiry in a signal.  On the debug kernel expirations can
+	 * still be carried (not yet sent: every member had a signal
+	 * pending) when the timer is disarmed, which drops them (1 and 3 of
+	 * about 1,000 seen).
 	 */
-	EXPECT_LE(g.expirations - (n + overruns), itg_slow() ? 2 : 0);
+	EXPECT_LE(g.expirations - (n + overruns), itg_slow() ? 20 : 0);
 	ASSERT_GE(n, 100);
 	/*
 	 * Not on the slow debug kernel, where the kernel's own threads
