@@ -396,9 +396,12 @@ static uint64_t beside_cpu[2];
 static void beside_handler(int sig, siginfo_t *si, void *uc)
 {
 	int i = sig == SIGPROF;
+	uint64_t c = exact_cpu();
 
-	if (atomic_fetch_add(&beside_fired[i], 1) == 0)
-		beside_cpu[i] = exact_cpu();
+	/* The value, then the flag that the main thread waits for. */
+	if (!atomic_load(&beside_fired[i]))
+		beside_cpu[i] = c;
+	atomic_fetch_add(&beside_fired[i], 1);
 }
 
 /*
