@@ -239,11 +239,12 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	/*
 	 * The thread is the group's only member: PROF is its CPU time in
 	 * the calls (the ioctls, the sleep's entry and exit; IPIs cost more
-	 * under RT and TCG), never more; the sleep adds nothing.
+	 * under RT and TCG), never more; the sleep adds nothing.  VIRTUAL's
+	 * reads may differ by a tick from PROF's (its tick-sampled part).
 	 */
 	EXPECT_LE(p, c);
-	EXPECT_LE(v, p);
 	EXPECT_LT(p, 30 * MS);
+	EXPECT_LT(v, 5 * MS);
 
 	/* A user loop: both move with the thread's CPU clock. */
 	b0 = thread_cpu();
