@@ -13,6 +13,7 @@
 #   Environment: ITG_KVM=1 uses /dev/kvm if usable (TCG otherwise),
 #   ITG_VM_TIMEOUT (seconds, default 900), ITG_VM_MEM (default 1G),
 #   ITG_SLOW=1 (a debug kernel: tests skip timing bounds), ITG_MTTCG=1,
+#   ITG_VM_CPU (QEMU's -cpu, default max),
 #   ITG_MODPARAMS="name=value ..." (module parameters given to insmod).
 set -uo pipefail
 mode=$1 kernel=$2 initrd=$3 log=$4
@@ -62,16 +63,59 @@ elif [ "$mode" = bench ]; then
 else
 	filter=(awk -f "$here/progress.awk")
 fi
-timeout --foreground -k 10 "$timeout_s" \
-	qemu-system-x86_64 -nodefaults -no-user-config -machine pc -accel $accel$accel_opts \
-	-cpu max -smp 2 -m "${ITG_VM_MEM:-1G}" -display none -serial stdio \
-	-no-reboot -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-	</dev/null 2>&1 | sed -u 's/\r//g' | tee "$log" | "${filter[@]}"
-qemu_rc=${PIPESTATUS[0]}
+run=$(mktemp -d)
+trap 'kill "$(cat "$run/watch" 2>/dev/null)" 2>/dev/null; rm -rf "$run"' EXIT
+
+# One boot.  A guest that has not reached /init (ITG-BOOTED, printed
+# before the module is loaded) within boot_s seconds is stopped.
+boot_once() {
+	rm -f "$run/qemu.pid" "$run/stuck"
+	: >"$log"
+	(
+		exec 9>&-	# not the lock
+		for _ in $(seq "$boot_s"); do
+			sleep 1
+			grep -q '^ITG-BOOTED' "$log" 2>/dev/null && exit 0
+		done
+		touch "$run/stuck"
+		kill "$(cat "$run/qemu.pid" 2>/dev/null)" 2>/dev/null
+	) &
+	echo $! >"$run/watch"
+	timeout --foreground -k 10 "$timeout_s" \
+		qemu-system-x86_64 -nodefaults -no-user-config -machine pc \
+		-accel $accel$accel_opts -pidfile "$run/qemu.pid" \
+		-cpu "${ITG_VM_CPU:-max}" -smp 2 -m "${ITG_VM_MEM:-1G}" \
+		-display none -serial stdio -no-reboot -kernel "$kernel" \
+		-initrd "$initrd" -append "$cmdline" \
+		</dev/null 2>&1 | sed -u 's/\r//g' | tee "$log" | "${filter[@]}"
+	qemu_rc=${PIPESTATUS[0]}
+	kill "$(cat "$run/watch")" 2>/dev/null
+	wait "$(cat "$run/watch")" 2>/dev/null
+}
+
+# A kernel that dies or hangs before /init ran none of our code: QEMU's
+# TCG has both (a KASAN kernel's boot with LA57, a hang after the PCI
+# probe: Documentation/testing.rst).  Such a boot is tried again, up to
+# twice, its log kept beside; anything after ITG-BOOTED counts.
+boot_s=${ITG_BOOT_TIMEOUT:-300}
+for attempt in 1 2 3; do
+	boot_once
+	grep -q '^ITG-BOOTED' "$log" && break
+	if [ -e "$run/stuck" ]; then
+		why="no /init after ${boot_s} s; its last line: $(grep -v '^qemu-system' "$log" | tail -n 1)"
+	else
+		why="it stopped before /init: $(grep -Em1 'Kernel panic|BUG:|Oops' "$log" || tail -n 1 "$log")"
+	fi
+	cp "$log" "$log.boot$attempt"
+	echo "vm: boot $attempt failed before our code ran ($why; log: $log.boot$attempt)"
+	[ "$attempt" = 3 ] || echo "vm: booting again"
+done
 echo "vm: finished in $(( $(date +%s) - start )) s"
 
 cause=""
-if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+if ! grep -q '^ITG-BOOTED' "$log"; then
+	cause="the guest never reached /init in $attempt boots ($why)"
+elif [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 	cause="VM timed out after ${timeout_s}s"
 elif grep -q '^ITG-FAIL:' "$log"; then
 	cause=$(grep -m1 '^ITG-FAIL:' "$log" | sed 's/^ITG-FAIL: //')
