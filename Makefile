@@ -159,6 +159,8 @@ $(BUILD)/bench/%: bench/%.c $(HDRS)
 # with frame pointers, and its burn functions never folded into one, so
 # that google-pprof names every sample's function on the host.
 PROFILER_LIB := /usr/lib/$(shell $(CC) -print-multiarch)/libprofiler.so.0
+# The "perf" benchmark: Debian's linux-perf, run in the VM.
+PERF_BIN := /usr/bin/perf
 
 $(BUILD)/bench/itg_profwork: bench/itg_profwork.c
 	@mkdir -p $(dir $@)
@@ -173,7 +175,7 @@ $(BUILD)/bench.cpio.gz: bench-deps module $(BENCH_BINS) $(TOOL_BINS) \
 	@echo > $(BUILD)/bench.list
 	@BENCH_ONLY="$(BENCH_ONLY)" $(TOP)/scripts/mkinitramfs.sh $@ bench $(KO) \
 		$(BUILD)/bench.list $(BENCH_BINS) $(PRELOAD_LIB) $(PROFILER_LIB) \
-		$(TOP)/scripts/itg-bench.sh
+		$(PERF_BIN) $(TOP)/scripts/itg-bench.sh
 
 # Exits non-zero only when a benchmark cannot run (goals are reported).
 bench: $(BUILD)/bench.cpio.gz

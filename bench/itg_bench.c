@@ -4,7 +4,12 @@
  * in one run.  Every figure is a ratio or a distribution measured beside
  * the native equivalent, since absolute times under emulation mean little.
  *
- *   itg_bench ops          arm+disarm and get: module, setitimer, timer_settime
+ *   itg_bench ops          arm+disarm and get: module (shared, private; 1
+ *                          and 8 threads), setitimer, timer_settime
+ *   itg_bench oploop OP N  OP (arm_module_shared, arm_module_private,
+ *                          arm_setitimer, get_module_shared,
+ *                          get_module_private, get_getitimer) N times, for
+ *                          a profiler
  *   itg_bench latency      ITIMER_REAL expiry-to-handler, one-shot and periodic
  *   itg_bench drift        10,000 periods of 1 ms
  *   itg_bench cpu          ITIMER_PROF / VIRTUAL lateness in CPU time
@@ -103,13 +108,39 @@ static void report(const char *bench, const char *series, uint64_t *v,
 
 #define OPS_N		5000
 #define OPS_REPS	7
+#define OPS_THREADS	8
 
-static timer_t posix_timer;
+static __thread timer_t posix_timer;
 
+static int itg_private(void)
+{
+	struct itg_scope sc = { .size = sizeof(sc),
+				.scope = ITG_SCOPE_PRIVATE };
+
+	return ioctl(fd, ITG_IOC_SET_SCOPE, &sc);
+}
+
+static int itg_shared(void)
+{
+	struct itg_scope sc = { .size = sizeof(sc),
+				.scope = ITG_SCOPE_SHARED };
+
+	return ioctl(fd, ITG_IOC_SET_SCOPE, &sc);
+}
+
+/* As setitimer() with a NULL old value: ITG_SET_NO_OLD. */
 static void op_itg_arm(void)
 {
-	itg_set(ITG_TIMER_REAL, SEC, 0, 0);
-	itg_set(ITG_TIMER_REAL, 0, 0, 0);
+	static const struct itg_timer_set on = {
+		.size = sizeof(on), .which = ITG_TIMER_REAL,
+		.flags = ITG_SET_NO_OLD, .value_ns = SEC,
+	}, off = {
+		.size = sizeof(off), .which = ITG_TIMER_REAL,
+		.flags = ITG_SET_NO_OLD,
+	};
+
+	ioctl(fd, ITG_IOC_SET_TIMER, &on);
+	ioctl(fd, ITG_IOC_SET_TIMER, &off);
 }
 
 static void op_native_arm(void)
@@ -118,6 +149,21 @@ static void op_native_arm(void)
 
 	setitimer(ITIMER_REAL, &on, NULL);
 	setitimer(ITIMER_REAL, &off, NULL);
+}
+
+/* Both asking for the old setting. */
+static void op_itg_arm_old(void)
+{
+	itg_set(ITG_TIMER_REAL, SEC, 0, 0);
+	itg_set(ITG_TIMER_REAL, 0, 0, 0);
+}
+
+static void op_native_arm_old(void)
+{
+	struct itimerval on = { .it_value = { 1, 0 } }, off = { }, old;
+
+	setitimer(ITIMER_REAL, &on, &old);
+	setitimer(ITIMER_REAL, &off, &old);
 }
 
 static void op_posix_arm(void)
@@ -161,6 +207,13 @@ static void op_getppid(void)
 	syscall(SYS_getppid);
 }
 
+static int posix_timer_new(void)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+
+	return timer_create(CLOCK_MONOTONIC, &sev, &posix_timer);
+}
+
 /* ns per call of @op: one sample per repetition of OPS_N calls. */
 static void time_op(const char *series, void (*op)(void), uint64_t *out)
 {
@@ -176,28 +229,146 @@ static void time_op(const char *series, void (*op)(void), uint64_t *out)
 	report("ops", series, out, OPS_REPS, " unit=ns/op");
 }
 
+/*
+ * OPS_THREADS threads, each with a timer of its own (a private group's
+ * REAL, or a POSIX timer), arm and disarm it OPS_N times at once: ns of
+ * wall time per arm + disarm of one thread, one sample per repetition.
+ */
+static void (*par_op)(void);
+static pthread_barrier_t par_start, par_end;
+static bool par_private;
+
+static void *par_thread(void *arg)
+{
+	int r, i;
+
+	(void)arg;
+	if (par_private && itg_private())
+		perror("ITG_IOC_SET_SCOPE");
+	if (!par_private && posix_timer_new())
+		perror("timer_create");
+	for (r = 0; r < OPS_REPS; r++) {
+		pthread_barrier_wait(&par_start);
+		for (i = 0; i < OPS_N; i++)
+			par_op();
+		pthread_barrier_wait(&par_end);
+	}
+	if (!par_private)
+		timer_delete(posix_timer);
+	return NULL;
+}
+
+static int time_par(const char *series, void (*op)(void), bool private,
+		    uint64_t *out)
+{
+	pthread_t th[OPS_THREADS];
+	uint64_t t;
+	int r, i;
+
+	par_op = op;
+	par_private = private;
+	pthread_barrier_init(&par_start, NULL, OPS_THREADS + 1);
+	pthread_barrier_init(&par_end, NULL, OPS_THREADS + 1);
+	for (i = 0; i < OPS_THREADS; i++)
+		if (pthread_create(&th[i], NULL, par_thread, NULL))
+			return perror("pthread_create"), 1;
+	for (r = 0; r < OPS_REPS; r++) {
+		pthread_barrier_wait(&par_start);
+		t = now(CLOCK_MONOTONIC);
+		pthread_barrier_wait(&par_end);
+		out[r] = (now(CLOCK_MONOTONIC) - t) / OPS_N;
+	}
+	for (i = 0; i < OPS_THREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&par_start);
+	pthread_barrier_destroy(&par_end);
+	report("ops", series, out, OPS_REPS, " unit=ns/op");
+	return 0;
+}
+
+/* Arm and read with the timers armed for the reads. */
+static void ops_scope(const char *scope, uint64_t *v)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "arm_disarm_module_%s_1thread", scope);
+	time_op(name, op_itg_arm, v);
+	snprintf(name, sizeof(name), "arm_disarm_old_module_%s_1thread", scope);
+	time_op(name, op_itg_arm_old, v);
+	itg_set(ITG_TIMER_REAL, 100 * SEC, 0, 0);
+	snprintf(name, sizeof(name), "get_module_%s_1thread", scope);
+	time_op(name, op_itg_get, v);
+	itg_set(ITG_TIMER_REAL, 0, 0, 0);
+}
+
 static int bench_ops(void)
 {
-	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
 	struct itimerval on = { .it_value = { 100, 0 } };
 	uint64_t v[OPS_REPS];
 
-	if (timer_create(CLOCK_MONOTONIC, &sev, &posix_timer))
+	if (posix_timer_new())
 		return perror("timer_create"), 1;
-	time_op("arm_disarm_module", op_itg_arm, v);
-	time_op("arm_disarm_setitimer", op_native_arm, v);
-	time_op("arm_disarm_timer_settime", op_posix_arm, v);
+	/* Not reported: the emulator translates the paths as they first run. */
+	for (int i = 0; i < OPS_N; i++) {
+		op_itg_arm();
+		op_itg_arm_old();
+		op_native_arm();
+		op_native_arm_old();
+		op_posix_arm();
+	}
+	ops_scope("shared", v);
+	time_op("arm_disarm_setitimer_1thread", op_native_arm, v);
+	time_op("arm_disarm_old_setitimer_1thread", op_native_arm_old, v);
+	time_op("arm_disarm_timer_settime_1thread", op_posix_arm, v);
+	if (itg_private())
+		return perror("ITG_IOC_SET_SCOPE"), 1;
+	ops_scope("private", v);
+	if (itg_shared())
+		return perror("ITG_IOC_SET_SCOPE"), 1;
 	/* Reading an armed timer. */
-	itg_set(ITG_TIMER_REAL, 100 * SEC, 0, 0);
 	setitimer(ITIMER_REAL, &on, NULL);
 	timer_settime(posix_timer, 0,
 		      &(struct itimerspec){ .it_value = { 100, 0 } }, NULL);
-	time_op("get_module", op_itg_get, v);
-	time_op("get_getitimer", op_native_get, v);
-	time_op("get_timer_gettime", op_posix_get, v);
+	time_op("get_getitimer_1thread", op_native_get, v);
+	time_op("get_timer_gettime_1thread", op_posix_get, v);
+	setitimer(ITIMER_REAL, &(struct itimerval){}, NULL);
 	/* What every call pays before doing anything: to read the above. */
 	time_op("ioctl_enotty_module", op_itg_enotty, v);
 	time_op("syscall_getppid", op_getppid, v);
+	/* Eight threads, each arming a timer of its own. */
+	if (time_par("arm_disarm_module_private_8threads", op_itg_arm, true, v) ||
+	    time_par("arm_disarm_timer_settime_8threads", op_posix_arm, false, v))
+		return 1;
+	return 0;
+}
+
+/*
+ * One operation in a loop, for a profiler (scripts/itg-bench.sh, "perf"):
+ * arm (module shared or private, setitimer) or get, @n times.
+ */
+static int bench_oploop(const char *what, long n)
+{
+	struct itimerval on = { .it_value = { 100, 0 } };
+	void (*op)(void) = NULL;
+
+	if (!strcmp(what, "arm_module_private") ||
+	    !strcmp(what, "get_module_private"))
+		if (itg_private())
+			return perror("ITG_IOC_SET_SCOPE"), 1;
+	if (!strncmp(what, "arm_module", 10))
+		op = op_itg_arm;
+	else if (!strcmp(what, "arm_setitimer"))
+		op = op_native_arm;
+	else if (!strncmp(what, "get_module", 10))
+		op = op_itg_get;
+	else if (!strcmp(what, "get_getitimer"))
+		op = op_native_get;
+	if (!op || n <= 0)
+		return fprintf(stderr, "itg_bench oploop: bad %s %ld\n", what, n), 2;
+	itg_set(ITG_TIMER_REAL, 100 * SEC, 0, 0);
+	setitimer(ITIMER_REAL, &on, NULL);
+	while (n--)
+		op();
 	itg_set(ITG_TIMER_REAL, 0, 0, 0);
 	setitimer(ITIMER_REAL, &(struct itimerval){}, NULL);
 	return 0;
@@ -882,6 +1053,8 @@ int main(int argc, char **argv)
 		return perror("open /dev/" ITG_DEVICE_NAME), 1;
 	if (!strcmp(argv[1], "ops"))
 		return bench_ops();
+	if (!strcmp(argv[1], "oploop") && argc == 4)
+		return bench_oploop(argv[2], atol(argv[3]));
 	if (!strcmp(argv[1], "latency"))
 		return bench_latency();
 	if (!strcmp(argv[1], "drift"))

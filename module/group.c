@@ -66,6 +66,8 @@ static void itg_group_free_work(struct work_struct *work)
 		if (!grp->timers[i])
 			continue;
 		hrtimer_cancel(&grp->timers[i]->hrt);
+		if (grp->timers[i]->arm_cred)
+			put_cred(grp->timers[i]->arm_cred);
 		kmem_cache_free(itg_timer_cache, grp->timers[i]);
 	}
 	if (grp->key)

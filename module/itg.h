@@ -11,7 +11,8 @@
  *                                  scheduler context; written in task
  *                                  context under the group's proc->lock
  *   itg_proc.lock (mutex)          the proc's group list, scope changes,
- *                                  every timer ioctl of the process
+ *                                  every timer ioctl of the process but
+ *                                  reads and arming an existing REAL timer
  *   itg_group.lock (spinlock)      the timer state of the group's three
  *                                  itimers; also taken by hrtimer callbacks
  *   sighand->siglock               nests inside itg_group.lock
@@ -57,7 +58,8 @@ struct itg_timer {
 	pid_t target;		/* global tid of our last signal's thread */
 	int signo;
 	kuid_t arm_uid, arm_euid;	/* of the thread that armed it */
-	bool arm_cap_kill;	/* it had CAP_KILL (initial namespace) */
+	const struct cred *arm_cred;	/* its real credentials: a reference */
+	bool arm_cap_kill;	/* they had CAP_KILL (initial namespace) */
 	u8 which;
 	bool armed;
 	u32 rnd;		/* xorshift32 state of the running-member draw */
@@ -200,7 +202,7 @@ struct file *itg_timer_fd_file(struct itg_timer *t, u32 flags);
 /* limits.c */
 struct itg_user *itg_user_current(void);
 bool itg_user_may_add_group(struct itg_user *u);
-bool itg_user_may_arm(struct itg_user *u);
+bool itg_user_take_timer(struct itg_user *u);
 void itg_user_count_group(struct itg_user *u, int delta);
 void itg_user_count_timer(struct itg_user *u, int delta);
 void itg_user_put(struct itg_user *u);
@@ -217,6 +219,8 @@ struct itg_timer *itg_group_timer(struct itg_group *grp, int which);
 void itg_timer_stop(struct itg_timer *t);
 int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 		  pid_t thread, struct itg_timer_set *old);
+int itg_timer_set_rcu(struct itg_group *grp, const struct itg_timer_set *req,
+		      struct itg_timer_set *old);
 bool itg_group_cpu_armed(struct itg_group *grp);
 void itg_group_timer_get(struct itg_group *grp, int which,
 			 struct itg_timer_get *out, u64 *overruns);

@@ -8,9 +8,10 @@
  * cannot multiply the caps.  Past
  * a cap, creating a group (a process's first ioctl, a move to a private
  * group) or arming a disarmed timer fails with EAGAIN, as fork() does past
- * RLIMIT_NPROC.  The defaults are far above what a program needs.  The
- * counts are checked, then taken, without a lock: calls racing for the last
- * units may go past a cap by as many as race.  The memory itself is charged
+ * RLIMIT_NPROC.  The defaults are far above what a program needs.  Armed
+ * timers are taken exactly (an increment bounded by the cap); groups are
+ * checked, then taken, without a lock: calls racing for the last units may
+ * go past that cap by as many as race.  The memory itself is charged
  * to the caller's memory cgroup (GFP_KERNEL_ACCOUNT everywhere).
  *
  * One small struct per charged uid, referenced by each process's state
@@ -143,9 +144,16 @@ bool itg_user_may_add_group(struct itg_user *u)
 	return atomic_read(&u->groups) < READ_ONCE(itg_max_groups);
 }
 
-bool itg_user_may_arm(struct itg_user *u)
+/* Arming a timer: take one of @u's allowance, exactly, from any thread. */
+bool itg_user_take_timer(struct itg_user *u)
 {
-	return atomic_read(&u->timers) < READ_ONCE(itg_max_timers);
+	int n = atomic_read(&u->timers);
+
+	do {
+		if (n >= READ_ONCE(itg_max_timers))
+			return false;
+	} while (!atomic_try_cmpxchg(&u->timers, &n, n + 1));
+	return true;
 }
 
 void itg_user_count_group(struct itg_user *u, int delta)

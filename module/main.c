@@ -23,10 +23,56 @@
 
 #include "itg.h"
 
-#define ITG_VERSION "0.3.0"
+#define ITG_VERSION "0.4.0"
 
 /* A command without its size bits: structs grow, their @size says how. */
 #define ITG_CMD(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
+/*
+ * Our structs are whole u64 words, copied one word at a time in one user
+ * access: for these small structs cheaper than the string copy of
+ * copy_{from,to}_user() (under emulation, several times).
+ *
+ * Read a struct that starts with its __u32 size, if that size is @n (the
+ * size read in *@usize); false if it is not, or on a fault.
+ */
+static bool itg_get_words(void *dst, const void __user *src, size_t n,
+			  u32 *usize)
+{
+	const u64 __user *s = src;
+	u64 *d = dst;
+	size_t i;
+
+	if (!user_access_begin(src, n))
+		return false;
+	unsafe_get_user(*usize, (const u32 __user *)src, out);
+	if (*usize != n)
+		goto out;
+	for (i = 0; i < n / sizeof(u64); i++)
+		unsafe_get_user(d[i], &s[i], out);
+	user_access_end();
+	return true;
+out:
+	user_access_end();
+	return false;
+}
+
+static int itg_put_words(void __user *dst, const void *src, size_t n)
+{
+	u64 __user *d = dst;
+	const u64 *s = src;
+	size_t i;
+
+	if (!user_access_begin(dst, n))
+		return -EFAULT;
+	for (i = 0; i < n / sizeof(u64); i++)
+		unsafe_put_user(s[i], &d[i], efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
 
 /*
  * Copy a struct that starts with its __u32 size from userspace.  Sizes from
@@ -35,6 +81,10 @@
 static int itg_copy_in(void *dst, size_t ksize, size_t ver0,
 		       const void __user *src, u32 *usize)
 {
+	/* At our size, a struct of whole u64 words: word by word. */
+	if (ksize % sizeof(u64) == 0 && itg_get_words(dst, src, ksize, usize))
+		return 0;
+	/* Any other size, or a fault: the general way says which. */
 	if (get_user(*usize, (const u32 __user *)src))
 		return -EFAULT;
 	if (*usize < ver0)
@@ -47,8 +97,13 @@ static int itg_copy_in(void *dst, size_t ksize, size_t ver0,
 static int itg_copy_out(void __user *dst, const void *src, size_t ksize,
 			u32 usize)
 {
-	return copy_to_user(dst, src, min_t(size_t, ksize, usize)) ?
-	       -EFAULT : 0;
+	size_t n = min_t(size_t, ksize, usize);
+
+	if (n % sizeof(u64) == 0 &&
+	    (IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS) ||
+	     IS_ALIGNED((unsigned long)dst, sizeof(u64))))
+		return itg_put_words(dst, src, n);
+	return copy_to_user(dst, src, n) ? -EFAULT : 0;
 }
 
 static bool itg_zeroed(const u64 *p, size_t n)
@@ -93,6 +148,7 @@ static long itg_ioctl_set_timer(void __user *uarg)
 {
 	struct itg_timer_set req = {};
 	struct itg_timer *t;
+	bool no_old;
 	pid_t thread;
 	struct itg_group *grp;
 	struct itg_proc *proc;
@@ -105,18 +161,33 @@ static long itg_ioctl_set_timer(void __user *uarg)
 		return ret;
 	if (req.which >= ITG_NR_TIMERS || (req.flags & ~ITG_SET_FLAGS) ||
 	    ((req.flags & ITG_SET_TO_RUNNER) && req.which == ITG_TIMER_REAL) ||
-	    hweight32(req.flags) > 1 ||
+	    hweight32(req.flags & ~ITG_SET_NO_OLD) > 1 ||
 	    ((req.flags & ITG_SET_NO_SIGNAL) && req.signo) ||
 	    !(req.flags & ITG_SET_THREAD) != !req.tid || req.__pad ||
 	    !itg_zeroed(req.reserved, ARRAY_SIZE(req.reserved)) ||
 	    req.value_ns > KTIME_MAX || req.interval_ns > KTIME_MAX)
 		return -EINVAL;
+	no_old = req.flags & ITG_SET_NO_OLD;
 	ret = itg_check_signo(req.signo);
 	/* Probe the write-back first: EFAULT never comes with a change. */
-	if (!ret)
+	if (!ret && !no_old)
 		ret = itg_copy_out(uarg, &req, sizeof(req), usize);
 	if (ret)
 		return ret;
+
+	/*
+	 * A REAL timer that exists, of a process whose state exists: no
+	 * process mutex, no reference (RCU and the group's spinlock).
+	 */
+	if (!req.tid && req.which == ITG_TIMER_REAL) {
+		rcu_read_lock();
+		grp = itg_group_of_current_rcu();
+		ret = grp ? itg_timer_set_rcu(grp, &req, &req) : 1;
+		rcu_read_unlock();
+		if (ret <= 0)
+			return ret || no_old ? ret :
+			       itg_copy_out(uarg, &req, sizeof(req), usize);
+	}
 
 	proc = itg_ioctl_proc();
 	if (IS_ERR(proc))
@@ -130,7 +201,7 @@ static long itg_ioctl_set_timer(void __user *uarg)
 	else
 		ret = t ? itg_timer_set(t, &req, thread, &req) : -ENOMEM;
 	itg_proc_unlock(proc);
-	if (ret)
+	if (ret || no_old)
 		return ret;
 	return itg_copy_out(uarg, &req, sizeof(req), usize);
 }

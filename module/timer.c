@@ -511,14 +511,18 @@ static u64 itg_timer_floor(struct itg_timer *t, enum itg_notify res)
 	return floor << (2 * t->backoff);
 }
 
-/* Armed or not, counted in sysfs.  Caller holds grp->lock. */
+/*
+ * Armed or not, counted in sysfs.  Arming: the caller took the timer from
+ * its user's allowance (itg_user_take_timer()).  Caller holds grp->lock.
+ */
 static void itg_timer_set_armed(struct itg_timer *t, bool armed)
 {
 	if (t->armed == armed)
 		return;
-	t->armed = armed;
+	WRITE_ONCE(t->armed, armed);
 	atomic_long_add(armed ? 1 : -1, &itg_stats.armed[t->which]);
-	itg_user_count_timer(t->grp->proc->user, armed ? 1 : -1);
+	if (!armed)
+		itg_user_count_timer(t->grp->proc->user, -1);
 }
 
 /* Count the expirations up to @now and move the grid past it. */
@@ -777,6 +781,25 @@ static void itg_timer_reset(struct itg_timer *t)
 }
 
 /*
+ * Lock @t's group with its hrtimer neither queued nor running, as
+ * do_setitimer() does: its callback takes grp->lock, so it is waited for
+ * with the lock dropped.  Every start of a REAL hrtimer holds grp->lock; a
+ * CPU-time one is also started by the scheduler probe, only while its
+ * parked mark is set, which the callers clear first.
+ */
+static void itg_timer_lock_stopped(struct itg_timer *t)
+	__acquires(&t->grp->lock)
+{
+	for (;;) {
+		spin_lock_irq(&t->grp->lock);
+		if (hrtimer_try_to_cancel(&t->hrt) >= 0)
+			return;
+		spin_unlock_irq(&t->grp->lock);
+		hrtimer_cancel(&t->hrt);
+	}
+}
+
+/*
  * Stop @t for good (its group is being torn down).  The scheduler probe
  * starts parked timers only: with the mark cleared first, a start racing
  * with this one can only come from a probe that took the mark before; the
@@ -786,47 +809,60 @@ static void itg_timer_reset(struct itg_timer *t)
 void itg_timer_stop(struct itg_timer *t)
 {
 	clear_bit(t->which, &t->grp->cpu_parked);
-	hrtimer_cancel(&t->hrt);
-	spin_lock_irq(&t->grp->lock);
+	itg_timer_lock_stopped(t);
 	itg_timer_set_armed(t, false);
 	itg_timer_reset(t);
 	spin_unlock_irq(&t->grp->lock);
 }
 
-int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
-		  pid_t thread, struct itg_timer_set *old)
+/*
+ * The credentials of the thread that arms @t, for itg_may_signal().
+ * CAP_KILL is looked up only when they changed since the last arm (the
+ * timer holds a reference to those it last saw, so that the pointer
+ * cannot name new ones).  Caller holds grp->lock.
+ */
+static void itg_timer_set_cred(struct itg_timer *t, const struct cred **put)
 {
-	struct itg_group *grp = t->grp;
-	bool cpu = t->which != ITG_TIMER_REAL;
-	ktime_t now, first;
-	int started = 0;
+	const struct cred *cred = current_real_cred();
 
-	lockdep_assert_held(&grp->proc->lock);
-	/* Only this call arms timers (proc->lock): the check holds. */
-	if (req->value_ns && !t->armed && !itg_user_may_arm(grp->proc->user))
-		return -EAGAIN;
-	/* CPU-time clocks run from the first arm: start them before. */
-	if (cpu && req->value_ns) {
-		started = itg_cpu_start(grp, itg_cpu_runtime_current());
-		if (started < 0)
-			return started;
-	}
-	/* Not parked: only this call starts it now (see itg_timer_stop()). */
-	clear_bit(t->which, &grp->cpu_parked);
-	hrtimer_cancel(&t->hrt);
-	spin_lock_irq(&grp->lock);
+	t->arm_uid = current_uid();
+	t->arm_euid = current_euid();
 	/*
-	 * Tracking outlives the last CPU-time timer by a moment (an arm and
-	 * disarm loop starts it once): a VIRTUAL timer armed while none is
-	 * counts from the estimate of now.
+	 * As it was at the first arming with these credentials (a snapshot,
+	 * as at each arming before: an LSM policy reload since is not seen).
 	 */
-	if (!started && t->which == ITG_TIMER_VIRTUAL && !t->armed &&
-	    req->value_ns && grp->cpu_tracking)
-		itg_cpu_rebase_virt(grp);
-	/* Clocks started by this call count from its beginning: from 0. */
-	now = started ? 0 : itg_timer_now(t);
-	old->old_value_ns = itg_timer_remaining(t, now);
-	old->old_interval_ns = t->armed ? t->interval : 0;
+	if (t->arm_cred == cred)
+		return;
+	*put = t->arm_cred;
+	t->arm_cred = get_cred(cred);
+	t->arm_cap_kill = has_capability_noaudit(current, CAP_KILL);
+}
+
+/*
+ * What both ways of arming do, with grp->lock held and @t's hrtimer
+ * stopped: @now is the time of @t's clock (unused, and not read, when
+ * disarming with ITG_SET_NO_OLD).  @taken: the caller took one of the
+ * user's armed timers already (given back if not used).
+ */
+static int itg_timer_apply(struct itg_timer *t, const struct itg_timer_set *req,
+			   pid_t thread, ktime_t now, bool taken,
+			   struct itg_timer_set *old, const struct cred **put)
+{
+	struct itg_user *user = t->grp->proc->user;
+	bool cpu = t->which != ITG_TIMER_REAL;
+	ktime_t first;
+
+	lockdep_assert_held(&t->grp->lock);
+	if (req->value_ns && !t->armed) {
+		if (!taken && !itg_user_take_timer(user))
+			return -EAGAIN;
+	} else if (taken) {
+		itg_user_count_timer(user, -1);
+	}
+	if (!(req->flags & ITG_SET_NO_OLD)) {
+		old->old_value_ns = itg_timer_remaining(t, now);
+		old->old_interval_ns = t->armed ? t->interval : 0;
+	}
 	t->nosignal = req->flags & ITG_SET_NO_SIGNAL;
 	t->signo = req->signo || t->nosignal ? req->signo :
 					       itg_default_signo[t->which];
@@ -840,9 +876,7 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	if (!t->rnd)
 		t->rnd = get_random_u32() | 1;
 	t->thread = thread;
-	t->arm_uid = current_uid();
-	t->arm_euid = current_euid();
-	t->arm_cap_kill = has_capability_noaudit(current, CAP_KILL);
+	itg_timer_set_cred(t, put);
 	itg_timer_set_armed(t, req->value_ns != 0);
 	itg_timer_reset(t);
 	if (t->armed) {
@@ -857,7 +891,91 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 			      t->next;
 		itg_timer_program(t, first);
 	}
+	return 0;
+}
+
+/*
+ * Arm or disarm a REAL timer that exists, without proc->lock: the caller
+ * holds RCU, which keeps @grp and its timers; a group found dead under its
+ * lock is left to the locked path, and so is a timer whose callback runs
+ * now (it waits for grp->lock).  1: take the locked path.
+ */
+int itg_timer_set_rcu(struct itg_group *grp, const struct itg_timer_set *req,
+		      struct itg_timer_set *old)
+{
+	const struct cred *put = NULL;
+	struct itg_timer *t;
+	int ret = 1;
+
+	/* Pairs with the release in itg_group_timer(): an initialised timer. */
+	t = smp_load_acquire(&grp->timers[req->which]);
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "itg_timer_set_rcu");
+	if (!t || t->which != ITG_TIMER_REAL)
+		return 1;
+	spin_lock_irq(&grp->lock);
+	if (!test_bit(ITG_GROUP_DEAD, &grp->flags) &&
+	    hrtimer_try_to_cancel(&t->hrt) >= 0)
+		ret = itg_timer_apply(t, req, 0, req->value_ns ||
+				      !(req->flags & ITG_SET_NO_OLD) ?
+				      ktime_get() : 0, false, old, &put);
 	spin_unlock_irq(&grp->lock);
+	if (put)
+		put_cred(put);
+	return ret;
+}
+
+int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
+		  pid_t thread, struct itg_timer_set *old)
+{
+	struct itg_group *grp = t->grp;
+	bool cpu = t->which != ITG_TIMER_REAL;
+	const struct cred *put = NULL;
+	int started = 0, ret;
+	bool taken = false;
+	ktime_t now;
+
+	lockdep_assert_held(&grp->proc->lock);
+	/*
+	 * Before the clocks start: arming a disarmed timer takes one of the
+	 * user's (itg_timer_apply() gives it back if the timer was armed
+	 * meanwhile, by the lockless path or, if it expired meanwhile, takes
+	 * one there).
+	 */
+	if (req->value_ns && !READ_ONCE(t->armed)) {
+		if (!itg_user_take_timer(grp->proc->user))
+			return -EAGAIN;
+		taken = true;
+	}
+	/* CPU-time clocks run from the first arm: start them before. */
+	if (cpu && req->value_ns) {
+		started = itg_cpu_start(grp, itg_cpu_runtime_current());
+		if (started < 0) {
+			if (taken)
+				itg_user_count_timer(grp->proc->user, -1);
+			return started;
+		}
+	}
+	/* Not parked: only this call starts it now (see itg_timer_stop()). */
+	clear_bit(t->which, &grp->cpu_parked);
+	itg_timer_lock_stopped(t);
+	/*
+	 * Tracking outlives the last CPU-time timer by a moment (an arm and
+	 * disarm loop starts it once): a VIRTUAL timer armed while none is
+	 * counts from the estimate of now.
+	 */
+	if (!started && t->which == ITG_TIMER_VIRTUAL && !t->armed &&
+	    req->value_ns && grp->cpu_tracking)
+		itg_cpu_rebase_virt(grp);
+	/*
+	 * Clocks started by this call count from its beginning: from 0.  A
+	 * disarm that returns no old setting needs no time.
+	 */
+	now = started || (!req->value_ns && (req->flags & ITG_SET_NO_OLD)) ?
+	      0 : itg_timer_now(t);
+	ret = itg_timer_apply(t, req, thread, now, taken, old, &put);
+	spin_unlock_irq(&grp->lock);
+	if (put)
+		put_cred(put);
 	/*
 	 * Tracking stops a little later if nothing is armed then: an
 	 * arm/disarm loop does not start and stop it (with its IPIs) each
@@ -865,7 +983,7 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 	 */
 	if (cpu && !itg_group_cpu_armed(grp))
 		itg_group_cpu_idle(grp);
-	return 0;
+	return ret;
 }
 
 /*

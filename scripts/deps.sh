@@ -16,8 +16,9 @@ pkgs=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static
 case "${1:-}" in
 debug)	pkgs+=(bc flex bison libelf-dev libssl-dev) ;;
 # The profiler benchmark: gperftools' libprofiler (into the VM) and
-# google-pprof (reads the profiles on the host).
-bench)	pkgs+=(gnuplot-nox python3 libgoogle-perftools4 google-perftools) ;;
+# google-pprof (reads the profiles on the host); the kernel's perf (into
+# the VM, for the "perf" benchmark).
+bench)	pkgs+=(gnuplot-nox python3 libgoogle-perftools4 google-perftools linux-perf) ;;
 package) pkgs+=(dkms) ;;
 esac
 

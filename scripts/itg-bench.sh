@@ -109,6 +109,23 @@ profiler_runs() {
 	done
 }
 
+# Where an arm and a read spend their time: the kernel's own profiler
+# (Debian's linux-perf, in the VM) on each operation in a loop, sampling
+# the CPU clock (TCG emulates no PMU); the symbols above 1 % of samples.
+perf_runs() {
+	for op in arm_module_shared arm_module_private arm_setitimer \
+		  get_module_shared get_getitimer; do
+		$b oploop "$op" 5000
+		/tests/perf record -q -N -e cpu-clock -F 4000 -o /tmp/perf.data \
+			-- $b oploop "$op" 40000
+		echo "PERF-BEGIN $op"
+		/tests/perf report -i /tmp/perf.data --stdio --no-children \
+			--sort sym --percent-limit 1 -q 2>/dev/null | sed '/^$/d'
+		echo "PERF-END $op"
+		rm -f /tmp/perf.data
+	done
+}
+
 case "$1" in
 pre)
 	# The scale benchmark runs 10,000 threads: above the default
@@ -117,13 +134,14 @@ pre)
 	;;
 main)
 	only=$(cat /etc/itg/bench-only 2>/dev/null)
-	[ -n "$only" ] || only="ops latency drift cpu pingpong scale memory fd profiler"
+	[ -n "$only" ] || only="ops perf latency drift cpu pingpong scale memory fd profiler"
 	for mode in $only; do
 		echo "ITG-BENCH: $mode"
 		start=$(cut -d. -f1 /proc/uptime)
 		case $mode in
 		pingpong) pingpong_rounds ;;
 		profiler) profiler_runs ;;
+		perf) perf_runs ;;
 		*) $b "$mode" ;;
 		esac
 		echo "ITG-BENCH: $mode done in $(($(cut -d. -f1 /proc/uptime) - start)) s"

@@ -533,6 +533,96 @@ TEST_F(dev, set_timer_readonly_struct_changes_nothing)
 	ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
 }
 
+/* ITG_SET_NO_OLD: as setitimer() with a NULL old value, nothing written. */
+TEST_F(dev, set_timer_no_old_writes_nothing)
+{
+	const __u64 mark = 0x5a5a5a5a5a5a5a5aULL;
+	struct itg_timer_set s = { .size = sizeof(s), .which = ITG_TIMER_REAL,
+				   .flags = ITG_SET_NO_OLD,
+				   .value_ns = 10 * SEC, .cookie = COOKIE,
+				   .old_value_ns = mark,
+				   .old_interval_ns = mark };
+	struct itg_timer_get g;
+
+	ASSERT_EQ(0, ioctl(self->fd, ITG_IOC_SET_TIMER, &s))
+		TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(mark, s.old_value_ns);
+	EXPECT_EQ(mark, s.old_interval_ns);
+	ASSERT_EQ(0, itg_get(self->fd, ITG_TIMER_REAL, &g));
+	EXPECT_GT(g.value_ns, 9 * SEC);
+	EXPECT_EQ(COOKIE, g.cookie);
+	/* A disarm of the armed timer: still nothing written. */
+	s.value_ns = 0;
+	ASSERT_EQ(0, ioctl(self->fd, ITG_IOC_SET_TIMER, &s));
+	EXPECT_EQ(mark, s.old_value_ns);
+	EXPECT_EQ(mark, s.old_interval_ns);
+	ASSERT_EQ(0, itg_get(self->fd, ITG_TIMER_REAL, &g));
+	EXPECT_EQ(0, g.value_ns);
+}
+
+/* Nothing is written back: a read-only struct arms and disarms. */
+TEST_F(dev, set_timer_no_old_readonly_struct)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	const __u32 which[] = { ITG_TIMER_REAL, ITG_TIMER_PROF };
+	struct itg_timer_set *s;
+	struct itg_timer_get g;
+	unsigned int i;
+
+	s = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, s);
+	for (i = 0; i < ARRAY_SIZE(which); i++) {
+		ASSERT_EQ(0, mprotect(s, page, PROT_READ | PROT_WRITE));
+		*s = (struct itg_timer_set){ .size = sizeof(*s),
+					     .which = which[i],
+					     .flags = ITG_SET_NO_OLD,
+					     .value_ns = 10 * SEC };
+		ASSERT_EQ(0, mprotect(s, page, PROT_READ));
+		ASSERT_EQ(0, ioctl(self->fd, ITG_IOC_SET_TIMER, s))
+			TH_LOG("which %u: %s", which[i], strerror(errno));
+		ASSERT_EQ(0, itg_get(self->fd, which[i], &g));
+		EXPECT_LT(0, g.value_ns) TH_LOG("which %u", which[i]);
+		ASSERT_EQ(0, mprotect(s, page, PROT_READ | PROT_WRITE));
+		s->value_ns = 0;
+		ASSERT_EQ(0, mprotect(s, page, PROT_READ));
+		ASSERT_EQ(0, ioctl(self->fd, ITG_IOC_SET_TIMER, s));
+		ASSERT_EQ(0, itg_get(self->fd, which[i], &g));
+		EXPECT_EQ(0, g.value_ns) TH_LOG("which %u", which[i]);
+	}
+	munmap(s, page);
+}
+
+/* With any one other flag; two others stay EINVAL. */
+TEST_F(dev, set_timer_no_old_with_other_flags)
+{
+	const struct { __u32 which, flags, tid; int err; } c[] = {
+		{ ITG_TIMER_REAL, ITG_SET_NO_OLD | ITG_SET_NO_SIGNAL, 0, 0 },
+		{ ITG_TIMER_REAL, ITG_SET_NO_OLD | ITG_SET_THREAD, 1, 0 },
+		{ ITG_TIMER_PROF, ITG_SET_NO_OLD | ITG_SET_TO_RUNNER, 0, 0 },
+		{ ITG_TIMER_REAL, ITG_SET_NO_OLD | ITG_SET_TO_RUNNER, 0, EINVAL },
+		{ ITG_TIMER_PROF, ITG_SET_NO_OLD | ITG_SET_TO_RUNNER |
+				  ITG_SET_NO_SIGNAL, 0, EINVAL },
+		{ ITG_TIMER_REAL, ITG_SET_NO_OLD | ITG_SET_THREAD, 0, EINVAL },
+	};
+	struct itg_timer_set s;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		s = (struct itg_timer_set){ .size = sizeof(s),
+					    .which = c[i].which,
+					    .flags = c[i].flags,
+					    .value_ns = 10 * SEC,
+					    .tid = c[i].tid ? itg_gettid() : 0 };
+		ret = ioctl(self->fd, ITG_IOC_SET_TIMER, &s);
+		EXPECT_EQ(c[i].err ? -1 : 0, ret) TH_LOG("case %u", i);
+		EXPECT_EQ(c[i].err, ret ? errno : 0) TH_LOG("case %u", i);
+		s.value_ns = 0;
+		ioctl(self->fd, ITG_IOC_SET_TIMER, &s);
+	}
+}
+
 TEST_F(dev, set_timer_failure_changes_nothing)
 {
 	struct itg_group_info info;

@@ -6,9 +6,11 @@
  * parameters (and puts them back).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -138,6 +140,88 @@ TEST_F(limits, armed_timers_per_user_cap_gives_eagain)
 	EXPECT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 10 * SEC, 0, 0, 0, NULL));
 	close(fd);
 	signal(SIGALRM, SIG_DFL);
+}
+
+/*
+ * Arms that race for the last units of the cap, on the lockless path (an
+ * existing REAL timer of a private group) from two processes at once:
+ * exactly the cap's worth succeed, the others fail with EAGAIN.
+ */
+#define RACE_PROCS	2
+#define RACE_THREADS	8
+#define RACE_CAP	5
+
+struct race {
+	pthread_barrier_t ready, go, done;
+	atomic_int armed, eagain, other;
+};
+
+static struct race *race;
+
+static void *race_thread(void *arg)
+{
+	int fd = *(int *)arg, ret = 0;
+
+	if (itg_scope(fd, ITG_SCOPE_PRIVATE, NULL) ||
+	    itg_set(fd, ITG_TIMER_REAL, 10 * SEC, 0, 0, 0, NULL) ||
+	    itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL))
+		atomic_fetch_add(&race->other, 1);
+	pthread_barrier_wait(&race->ready);
+	pthread_barrier_wait(&race->go);
+	ret = itg_set(fd, ITG_TIMER_REAL, 10 * SEC, 0, 0, 0, NULL);
+	if (!ret)
+		atomic_fetch_add(&race->armed, 1);
+	else
+		atomic_fetch_add(errno == EAGAIN ? &race->eagain :
+				 &race->other, 1);
+	pthread_barrier_wait(&race->done);
+	return NULL;
+}
+
+TEST_F(limits, armed_timers_cap_exact_when_arms_race)
+{
+	pthread_barrierattr_t a;
+	pthread_t th[RACE_THREADS];
+	int i, j, status, fd;
+	char cap[16];
+	pid_t pid[RACE_PROCS];
+
+	race = mmap(NULL, sizeof(*race), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, race);
+	memset(race, 0, sizeof(*race));
+	pthread_barrierattr_init(&a);
+	pthread_barrierattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_barrier_init(&race->ready, &a, RACE_PROCS * RACE_THREADS + 1);
+	pthread_barrier_init(&race->go, &a, RACE_PROCS * RACE_THREADS + 1);
+	pthread_barrier_init(&race->done, &a, RACE_PROCS * RACE_THREADS + 1);
+	for (i = 0; i < RACE_PROCS; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (pid[i])
+			continue;
+		fd = itg_open(O_CLOEXEC);
+		for (j = 0; j < RACE_THREADS; j++)
+			pthread_create(&th[j], NULL, race_thread, &fd);
+		for (j = 0; j < RACE_THREADS; j++)
+			pthread_join(th[j], NULL);
+		_exit(0);
+	}
+	/* Every thread has its timer, disarmed: now the cap, then the race. */
+	pthread_barrier_wait(&race->ready);
+	snprintf(cap, sizeof(cap), "%d", RACE_CAP);
+	ASSERT_EQ(0, write_param(PARAM("max_timers_per_user"), cap));
+	pthread_barrier_wait(&race->go);
+	pthread_barrier_wait(&race->done);
+	EXPECT_EQ(RACE_CAP, atomic_load(&race->armed));
+	EXPECT_EQ(RACE_PROCS * RACE_THREADS - RACE_CAP,
+		  atomic_load(&race->eagain));
+	EXPECT_EQ(0, atomic_load(&race->other));
+	for (i = 0; i < RACE_PROCS; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		EXPECT_EQ(0, status);
+	}
+	munmap(race, sizeof(*race));
 }
 
 TEST_F(limits, callback_rate_bounded_by_min_period)

@@ -103,8 +103,17 @@ struct itg_timer_set {
  * and for ITG_IOC_GET_TIMER.  Not with ITG_SET_TO_RUNNER or ITG_SET_THREAD.
  */
 #define ITG_SET_NO_SIGNAL	_BITUL(2)
+
+/*
+ * struct itg_timer_set.flags: the caller does not want the old setting, as
+ * setitimer(2) with a NULL @old_value: @old_value_ns and @old_interval_ns
+ * are neither computed nor written (nothing is written back: the struct
+ * may be read-only), which spares a disarm its clock read.  With any
+ * other flag.
+ */
+#define ITG_SET_NO_OLD		_BITUL(3)
 #define ITG_SET_FLAGS		(ITG_SET_TO_RUNNER | ITG_SET_THREAD | \
-				 ITG_SET_NO_SIGNAL)
+				 ITG_SET_NO_SIGNAL | ITG_SET_NO_OLD)
 
 /**
  * struct itg_timer_get - read an itimer of the caller's group
