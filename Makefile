@@ -81,7 +81,7 @@ $(SELDIR)/%_32: selftests/%.c $(HDRS) $(KSRC)/.extracted
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -m32 -Wno-pointer-to-int-cast -o $@ $< -lrt
 
-include mk/preload.mk mk/install.mk
+include mk/preload.mk mk/install.mk mk/deb.mk
 include mk/matrix.mk
 
 # Tools: tools/<name>.c, installed in the VM's /bin.

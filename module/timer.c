@@ -859,6 +859,17 @@ static int itg_timer_apply(struct itg_timer *t, const struct itg_timer_set *req,
 	} else if (taken) {
 		itg_user_count_timer(user, -1);
 	}
+	/*
+	 * Expirations still carried (every member had a signal pending) go
+	 * into our pending signal, with the last arming's signal and cookie,
+	 * which they belong to: signals and overruns add up to expirations.
+	 */
+	if (t->carry && t->queued) {
+		rcu_read_lock();	/* itg_timer_queued() looks threads up */
+		if (itg_timer_queued(t, t->carry) == ITG_SIG_OURS)
+			t->carry = 0;
+		rcu_read_unlock();
+	}
 	if (!(req->flags & ITG_SET_NO_OLD)) {
 		old->old_value_ns = itg_timer_remaining(t, now);
 		old->old_interval_ns = t->armed ? t->interval : 0;

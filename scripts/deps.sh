@@ -20,6 +20,8 @@ debug)	pkgs+=(bc flex bison libelf-dev libssl-dev) ;;
 # the VM, for the "perf" benchmark).
 bench)	pkgs+=(gnuplot-nox python3 libgoogle-perftools4 google-perftools linux-perf) ;;
 package) pkgs+=(dkms) ;;
+# make deb: Debian's packaging tools; make check-deb: a minimal root.
+deb)	pkgs+=(debhelper dh-dkms lintian python3-docutils debootstrap) ;;
 esac
 
 # make KERNEL=<name> (mk/matrix.mk): that kernel's image and headers too.
