@@ -9,6 +9,8 @@
 #   make check-debug  make check on a KASAN/lockdep/kmemleak kernel
 #   make bench      benchmarks against the native timers, table + plots
 #                   (BENCH_ONLY="cpu scale": only those modes)
+#   make deb        Debian packages (itimer-group-dkms, -tools), lintian
+#   make check-deb  install them in a bookworm root, DKMS, VM, purge
 #
 # Variables:
 #   KVER=<release>      kernel to build for and boot (default: the one
