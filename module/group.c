@@ -70,7 +70,7 @@ static void itg_group_free_work(struct work_struct *work)
 			put_cred(grp->timers[i]->arm_cred);
 		kmem_cache_free(itg_timer_cache, grp->timers[i]);
 	}
-	if (grp->key)
+	if (grp->key && !grp->key_put)
 		put_task_struct(grp->key);
 	kmem_cache_free(itg_group_cache, grp);
 }
@@ -125,6 +125,20 @@ static bool itg_group_mark_dead(struct itg_group *grp)
 	return true;
 }
 
+/*
+ * The thread of an unlinked private group, let go after a grace period
+ * (RCU readers may still hold grp->task): a descriptor may keep the group
+ * for long, it must not keep a dead thread's task_struct with it.  The
+ * callback holds a group reference, so the group outlives it.
+ */
+static void itg_group_key_put_rcu(struct rcu_head *head)
+{
+	struct itg_group *grp = container_of(head, struct itg_group, key_rcu);
+
+	put_task_struct(grp->key);
+	itg_group_put(grp);
+}
+
 /* Take @grp out of its process and stop its timers; drops the list's ref. */
 static void itg_group_unlink(struct itg_group *grp)
 {
@@ -139,8 +153,13 @@ static void itg_group_unlink(struct itg_group *grp)
 	itg_user_count_group(grp->proc->user, -1);
 	itg_group_mark_dead(grp);
 	/* Unless its tid went to a new thread's private group meanwhile. */
-	if (grp->key)
+	if (grp->key) {
 		xa_cmpxchg(&itg_private, grp->tid, grp, NULL, 0);
+		/* Lookups compare @key, dead groups fail them: no more use. */
+		grp->key_put = true;
+		refcount_inc(&grp->ref);
+		call_rcu(&grp->key_rcu, itg_group_key_put_rcu);
+	}
 	for (i = 0; i < ITG_NR_TIMERS; i++) {
 		if (!grp->timers[i])
 			continue;
@@ -747,8 +766,11 @@ void itg_groups_exit(void)
 	itg_users_exit();
 	/*
 	 * Groups are freed by RCU callbacks of this module that queue the
-	 * freeing work: wait for the callbacks, then for the work.
+	 * freeing work: wait for the callbacks, then for the work.  Twice:
+	 * the callback that lets a private group's thread go may drop the
+	 * group's last reference, which queues the freeing callback.
 	 */
+	rcu_barrier();
 	rcu_barrier();
 	destroy_workqueue(itg_wq);
 	kmem_cache_destroy(itg_timer_cache);

@@ -82,7 +82,10 @@ struct itg_proc;
 struct itg_group {
 	u64 id;
 	struct itg_proc *proc;		/* holds a reference */
-	struct task_struct *key;	/* private: itg_private key, immutable */
+	/* private: itg_private key, immutable; its reference put at unlink */
+	struct task_struct *key;
+	struct rcu_head key_rcu;	/* private: that put */
+	bool key_put;			/* private: it was queued */
 	struct task_struct __rcu *task;	/* private: member, NULL once exiting */
 	pid_t tid;			/* private: global tid, itg_private key */
 	struct list_head link;		/* proc->groups: proc->lock */
@@ -227,6 +230,7 @@ void itg_group_timer_get(struct itg_group *grp, int which,
 bool itg_timer_armed(struct itg_timer *t);
 void itg_cpu_kick(struct itg_group *grp);
 u64 itg_timer_fd_take(struct itg_timer *t, bool *gone);
+void itg_timer_fd_untake(struct itg_timer *t, u64 ticks);
 void itg_timer_resume(struct itg_timer *t);
 bool itg_timer_fd_gone(struct itg_timer *t);
 

@@ -1089,6 +1089,20 @@ u64 itg_timer_fd_take(struct itg_timer *t, bool *gone)
 	return ticks;
 }
 
+/* A read could not write @ticks taken by itg_timer_fd_take(): back. */
+void itg_timer_fd_untake(struct itg_timer *t, u64 ticks)
+{
+	struct itg_group *grp = t->grp;
+	bool was_zero;
+
+	spin_lock_irq(&grp->lock);
+	was_zero = !t->fd_ticks;
+	t->fd_ticks += ticks;
+	if (was_zero)
+		wake_up_poll(&t->wqh, EPOLLIN);
+	spin_unlock_irq(&grp->lock);
+}
+
 /*
  * A timer never set reads as disarmed, with its default signal.  Under
  * proc->lock or RCU (itg_group_of_current_rcu()): the values are read

@@ -58,9 +58,6 @@ static ssize_t itg_tfd_read(struct file *file, char __user *buf,
 
 	if (count < sizeof(ticks))
 		return -EINVAL;
-	/* Probe the buffer first: a count once taken is not lost to EFAULT. */
-	if (put_user(0ULL, (u64 __user *)buf))
-		return -EFAULT;
 	for (;;) {
 		ticks = itg_timer_fd_take(t, &gone);
 		if (ticks)
@@ -73,8 +70,11 @@ static ssize_t itg_tfd_read(struct file *file, char __user *buf,
 		if (ret)
 			return ret;
 	}
-	if (put_user(ticks, (u64 __user *)buf))
+	/* As timerfd: the buffer is written last; a count is not lost to it. */
+	if (put_user(ticks, (u64 __user *)buf)) {
+		itg_timer_fd_untake(t, ticks);
 		return -EFAULT;
+	}
 	return sizeof(ticks);
 }
 

@@ -54,6 +54,13 @@ static int64_t read_count(int t)
 	return n == sizeof(v) ? (int64_t)v : -EIO;
 }
 
+static int64_t itg_expirations(int fd, int which)
+{
+	struct itg_timer_get g;
+
+	return itg_get(fd, which, &g) ? -errno : (int64_t)g.expirations;
+}
+
 static short poll_events(int t, int timeout_ms)
 {
 	struct pollfd p = { .fd = t, .events = POLLIN };
@@ -211,6 +218,42 @@ TEST(short_buffer_is_einval_nonblocking_is_eagain)
 	EXPECT_GE(sum, (int64_t)g.expirations);
 	EXPECT_LE(sum, (int64_t)g.expirations + (itg_slow() ? 5 : 1));
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+	close(t);
+	close(fd);
+}
+
+/*
+ * As timerfd: a bad buffer is EFAULT and the count taken stays to be read;
+ * with nothing to read the buffer is not touched (EAGAIN, not EFAULT).
+ */
+TEST(bad_buffer_is_efault_and_loses_no_expiry)
+{
+	int fd = itg_open(O_CLOEXEC), t;
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t *ro, *gone;
+
+	ASSERT_LE(0, fd);
+	t = tfd(fd, ITG_TIMER_REAL, ITG_FD_CLOEXEC | ITG_FD_NONBLOCK);
+	ASSERT_LE(0, t);
+	ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	gone = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, gone);
+	ASSERT_EQ(0, munmap(gone, page));
+	EXPECT_EQ(-1, read(t, ro, sizeof(*ro)));
+	EXPECT_EQ(EAGAIN, errno);
+	/* A 1 ms one-shot: one expiration to read (a re-arm would reset it). */
+	ASSERT_EQ(0, arm_quiet(fd, ITG_TIMER_REAL, MS, 0));
+	while (itg_expirations(fd, ITG_TIMER_REAL) < 1)
+		sleep_ns(MS);
+	EXPECT_EQ(-1, read(t, gone, sizeof(*gone)));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, read(t, ro, sizeof(*ro)));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(POLLIN, poll_events(t, 0) & POLLIN);
+	EXPECT_EQ(1, read_count(t));
+	EXPECT_EQ(-EAGAIN, read_count(t));
+	munmap(ro, page);
 	close(t);
 	close(fd);
 }
@@ -413,6 +456,70 @@ TEST(private_group_left_hangs_up_its_descriptors)
 TEST(private_thread_exit_hangs_up_its_descriptors)
 {
 	check_private_gone(_metadata, true);
+}
+
+/* Active task_structs (/proc/slabinfo, root), or -1. */
+static long task_structs(void)
+{
+	char line[512];
+	long n = -1;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "task_struct %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+static void *private_fd_thread(void *arg)
+{
+	int fd = *(int *)arg;
+
+	if (itg_scope(fd, ITG_SCOPE_PRIVATE, NULL))
+		return (void *)-1L;
+	return (void *)(long)tfd(fd, ITG_TIMER_REAL, ITG_FD_CLOEXEC);
+}
+
+/*
+ * Descriptors kept of exited private threads do not keep the threads'
+ * task_structs (found by review: each pinned one, with its signal struct
+ * and credentials, beyond any per-user cap).
+ */
+#define PINNERS	300
+
+TEST(descriptors_of_exited_threads_pin_no_task_struct)
+{
+	int fd = itg_open(O_CLOEXEC), i, t[PINNERS];
+	long before, after;
+	pthread_t th;
+	void *ret;
+
+	ASSERT_LE(0, fd);
+	if (task_structs() < 0)
+		SKIP(return, "needs /proc/slabinfo (root)");
+	before = task_structs();
+	for (i = 0; i < PINNERS; i++) {
+		ASSERT_EQ(0, pthread_create(&th, NULL, private_fd_thread, &fd));
+		ASSERT_EQ(0, pthread_join(th, &ret));
+		t[i] = (int)(long)ret;
+		ASSERT_LE(0, t[i]) TH_LOG("thread %d: %d", i, t[i]);
+	}
+	/* The exits' teardown runs in a worker, the puts after RCU. */
+	for (i = 0; i < 100; i++) {
+		sleep_ns(20 * MS);
+		after = task_structs();
+		if (after < before + PINNERS / 2)
+			break;
+	}
+	TH_LOG("task_structs: %ld before, %ld with %d descriptors of exited threads",
+	       before, after, PINNERS);
+	EXPECT_LT(after, before + PINNERS / 2);
+	for (i = 0; i < PINNERS; i++)
+		close(t[i]);
+	close(fd);
 }
 
 /*
