@@ -314,11 +314,20 @@ void itg_cpu_resync_current(void)
 static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
 			   int tier)
 {
-	if (!pick || (tsk->flags & PF_EXITING) ||
-	    sigismember(&tsk->blocked, pick->signo))
+	int pending;
+
+	if (!pick || (tsk->flags & PF_EXITING))
 		return;
 	/* A look without the siglock: a hint, the send checks again. */
-	tier += sigismember(&tsk->pending.signal, pick->signo);
+	pending = sigismember(&tsk->pending.signal, pick->signo);
+	if (sigismember(&tsk->blocked, pick->signo)) {
+		/* It took our last signal: most likely in its handler. */
+		if (tier == ITG_PICK_RUN && !pending &&
+		    task_pid_nr(tsk) == pick->last)
+			pick->in_handler = true;
+		return;
+	}
+	tier += pending;
 	if (tier == ITG_PICK_RUN && pick->nr_run < ARRAY_SIZE(pick->run))
 		pick->run[pick->nr_run++] = task_pid_nr(tsk);
 	/* Reservoir sampling: each of the k offered so far kept at 1/k. */

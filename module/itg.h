@@ -49,6 +49,8 @@ struct itg_timer {
 	u64 expirations;	/* since armed */
 	u64 overruns;		/* of them, folded into signals: since armed */
 	u32 carry;		/* expirations not yet put in any signal */
+	u32 backlog;		/* expirations owed a signal each (draw) */
+	u8 backlog_tries;	/* callbacks in a row that sent none of it */
 	u32 scanned;		/* threads looked at for a target so far */
 	pid_t cursor;		/* global tid where that search goes on */
 	u8 backoff;		/* callbacks in a row whose signal stayed */
@@ -181,6 +183,8 @@ struct itg_cpu_pick {
 	pid_t tid[ITG_PICK_TIERS];	/* the one drawn of each, global tid */
 	unsigned int nr_run;		/* the first ones of ITG_PICK_RUN: */
 	pid_t run[4];			/* several expirations found at once */
+	pid_t last;		/* global tid of the timer's last signal */
+	bool in_handler;	/* it is on a CPU and blocks the signal */
 };
 
 /* cputime.c */

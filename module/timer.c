@@ -73,6 +73,38 @@ module_param_cb(min_period_ns, &itg_min_period_ops, &itg_min_period_ns, 0644);
 MODULE_PARM_DESC(min_period_ns,
 		 "Shortest time between two callbacks of one timer, in ns (10000..1000000000, default 100000); shorter intervals are counted as overruns");
 
+/*
+ * Fault injection, for the selftests: each callback of a CPU-time timer
+ * that waits for its next expiry is programmed this much later, as an
+ * interrupt held up by the hardware or a vCPU the host did not run would
+ * make it.  Root only; 0 (off) unless a test sets it.
+ */
+static unsigned long itg_inject_late_ns;
+
+static int itg_inject_late_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long v;
+	int ret;
+
+	ret = kstrtoul(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v > NSEC_PER_SEC)
+		return -EINVAL;
+	WRITE_ONCE(itg_inject_late_ns, v);
+	return 0;
+}
+
+static const struct kernel_param_ops itg_inject_late_ops = {
+	.set = itg_inject_late_set,
+	.get = param_get_ulong,
+};
+
+module_param_cb(inject_late_ns, &itg_inject_late_ops, &itg_inject_late_ns,
+		0600);
+MODULE_PARM_DESC(inject_late_ns,
+		 "Fault injection for tests: CPU-time timer callbacks run this many ns late (0..1000000000, default 0: off)");
+
 static const int itg_default_signo[ITG_NR_TIMERS] = {
 	[ITG_TIMER_REAL] = SIGALRM,
 	[ITG_TIMER_VIRTUAL] = SIGVTALRM,
@@ -105,6 +137,13 @@ enum itg_notify {
 #define ITG_PICK_SCAN		16
 /* Longest back-off of a timer whose signal nobody takes. */
 #define ITG_STALL_MAX_NS	NSEC_PER_SEC
+/*
+ * Expirations of a drawn timer waiting for a member on a CPU to take a
+ * signal each: at most so many, for at most so many callbacks in a row
+ * that could send none of them.
+ */
+#define ITG_BACKLOG_MAX		32
+#define ITG_BACKLOG_TRIES	32
 
 static u32 itg_sat_add(u32 a, u64 b)
 {
@@ -388,13 +427,15 @@ static bool itg_timer_to_runner(struct itg_timer *t, u64 n, pid_t runner)
 {
 	struct task_struct *tsk;
 
-	if (!runner || (!n && !t->carry) ||
-	    (t->queued && t->target == runner))
+	if (!runner || (!n && !t->carry))
 		return false;
 	tsk = itg_member(t, runner);
 	if (!itg_takes(t, tsk) || !itg_may_signal(t, tsk))
 		return false;
-	/* Where the previous one is: looked at, never changed. */
+	/*
+	 * Where the previous one is: looked at, never changed (not at
+	 * @runner if it took it since).
+	 */
 	if (itg_timer_queued(t, 0) == ITG_SIG_UNKNOWN ||
 	    itg_sig_pending(t, tsk, 0) != ITG_SIG_FREE)
 		return false;
@@ -619,24 +660,92 @@ void itg_cpu_kick(struct itg_group *grp)
 }
 
 /*
- * @n expirations found at once (a late callback) while several members
- * run: one each, as a signal of its own, to the running members other
- * than @runner that have none pending, so that a profiler sees them as
- * samples rather than as overruns it ignores; the rest are left to
- * @runner's signal.  Caller holds grp->lock.  Returns what is left.
+ * Was @t's callback due to find one expiry at most?  Yes while callbacks,
+ * backed off or not (itg_timer_floor()), come at least once an interval:
+ * finding more means it ran late.  An interval below min_period_ns is
+ * counted in overruns by design, and so are the expirations of a long
+ * back-off (the last signal stays: they are folded into it on purpose).
+ * Caller holds grp->lock.
  */
-static u64 itg_cpu_spread(struct itg_timer *t, struct itg_cpu_pick *pick,
-			  pid_t runner, u64 n)
+static bool itg_cpu_on_time(struct itg_timer *t)
 {
+	u64 floor = READ_ONCE(itg_min_period_ns);
+
+	return floor <= t->interval >> (2 * t->backoff);
+}
+
+/*
+ * Deliver @n new expirations (maybe 0) of @t, a CPU-time timer of a shared
+ * group, and its backlog: expirations owed a sample each, which a profiler
+ * that ignores si_overrun (gperftools) would lose in a fold.
+ *
+ * The first new one goes to @clk->runner, the member drawn, the usual way;
+ * but while every member on a CPU is busy with our signal (has it pending,
+ * or blocks it after it took our last one: its handler), it waits rather
+ * than go to a sleeping member or into a fold.  More found at once by a
+ * callback that was due to find one ran late (an interrupt held up; under
+ * emulation, a vCPU the host did not run): they wait too.  Those waiting
+ * (the backlog) go one each to the members on a CPU that take the signal
+ * and have none pending (not to the runner if it has a new one), now and
+ * at the next callbacks, min_period_ns apart.  At most ITG_BACKLOG_MAX
+ * wait, for at most ITG_BACKLOG_TRIES callbacks in a row that send none,
+ * and none once no member runs: the rest go the usual way (the runner's
+ * signal, a fold, or a member that takes it: a thread that blocks the
+ * signal for good is not waited for long).  The expirations stay exact:
+ * each is in exactly one signal.  Caller holds grp->lock.
+ */
+static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
+				       struct itg_cpu_pick *pick,
+				       const struct itg_cpu_clock *clk, u64 n)
+{
+	enum itg_notify res = ITG_NOTIFY_SENT;
+	pid_t runner = clk->runner;
+	u64 owed = t->backlog;
+	bool sent = false;
 	unsigned int i;
 
+	if (n && clk->running && itg_cpu_on_time(t)) {
+		owed += n - 1;
+		n = 1;
+		if (!pick->offered[ITG_PICK_RUN] &&
+		    (pick->offered[ITG_PICK_RUN + 1] || pick->in_handler)) {
+			owed++;
+			n = 0;
+		}
+	}
+	if (owed > ITG_BACKLOG_MAX) {
+		n += owed - ITG_BACKLOG_MAX;
+		owed = ITG_BACKLOG_MAX;
+	}
+	/* Not on time, several new ones are spread the same way, now. */
 	rcu_read_lock();
-	for (i = 0; i < pick->nr_run && n > 1; i++)
-		if (pick->run[i] != runner &&
-		    itg_timer_to_runner(t, 1, pick->run[i]))
+	for (i = 0; i < pick->nr_run && (owed || n > 1); i++) {
+		if ((n && pick->run[i] == runner) ||
+		    !itg_timer_to_runner(t, 1, pick->run[i]))
+			continue;
+		if (owed)
+			owed--;
+		else
 			n--;
+		sent = true;
+	}
 	rcu_read_unlock();
-	return n;
+	if (sent || !owed) {
+		t->backlog_tries = 0;
+	} else if (!clk->running ||
+		   ++t->backlog_tries > ITG_BACKLOG_TRIES) {
+		/* Nobody on a CPU took one for so long: the usual way. */
+		n += owed;
+		owed = 0;
+		t->backlog_tries = 0;
+	}
+	t->backlog = owed;
+	if (n || t->carry)
+		res = itg_timer_notify(t, n, runner);
+	else if (owed && !sent)
+		res = ITG_NOTIFY_LATER;	/* the pace goes on, no back-off */
+	/* A signal went: the pace goes on. */
+	return sent && res == ITG_NOTIFY_STALLED ? ITG_NOTIFY_SENT : res;
 }
 
 /*
@@ -647,28 +756,34 @@ static u64 itg_cpu_spread(struct itg_timer *t, struct itg_cpu_pick *pick,
  */
 static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 {
-	struct itg_cpu_pick pick = { .signo = t->signo, .rnd = &t->rnd };
+	struct itg_cpu_pick pick = { .signo = t->signo, .rnd = &t->rnd,
+				     .last = t->target };
 	bool draw = !t->grp->key && !t->thread && !t->nosignal;
 	enum itg_notify res = ITG_NOTIFY_SENT;
 	struct itg_cpu_clock clk;
-	u64 clock, wait, floor;
+	u64 clock, wait, floor, n = 0;
 
 	/* A shared group's signal goes to a member drawn among the running. */
 	clock = itg_cpu_clock_of(t, &clk, draw ? &pick : NULL);
 	if (t->armed && clock >= t->next)
-		res = itg_timer_notify(t, itg_cpu_spread(t, &pick, clk.runner,
-							 itg_timer_advance(t, clock)),
-				       clk.runner);
-	else if (t->carry)
-		res = itg_timer_notify(t, 0, clk.runner);
+		n = itg_timer_advance(t, clock);
+	if (draw)
+		res = itg_cpu_deliver(t, &pick, &clk, n);
+	else if (n || t->carry)
+		res = itg_timer_notify(t, n, 0);
 	floor = itg_timer_floor(t, res);
 	/* An expired one-shot's carry waits for a read (catch-up). */
 	if (!t->armed) {
 		itg_group_cpu_idle(t->grp);
 		return;
 	}
-	wait = max(itg_cpu_wait(t, clock), floor);
-	if (!t->carry && !clk.running && itg_cpu_park(t, wait))
+	/* A backlog goes out at the floor's pace, not at the next expiry's. */
+	if (t->backlog)
+		wait = floor;
+	else
+		wait = max(itg_cpu_wait(t, clock), floor) +
+		       READ_ONCE(itg_inject_late_ns);
+	if (!t->carry && !t->backlog && !clk.running && itg_cpu_park(t, wait))
 		return;
 	itg_timer_program(t, itg_time_add(now, wait));
 }
@@ -774,6 +889,8 @@ bool itg_group_cpu_armed(struct itg_group *grp)
 static void itg_timer_reset(struct itg_timer *t)
 {
 	t->carry = 0;
+	t->backlog = 0;
+	t->backlog_tries = 0;
 	t->backoff = 0;
 	t->cursor = 0;
 	t->scanned = 0;
@@ -860,13 +977,19 @@ static int itg_timer_apply(struct itg_timer *t, const struct itg_timer_set *req,
 		itg_user_count_timer(user, -1);
 	}
 	/*
-	 * Expirations still carried (every member had a signal pending) go
-	 * into our pending signal, with the last arming's signal and cookie,
-	 * which they belong to: signals and overruns add up to expirations.
+	 * Expirations not in a signal yet (carried: every member had one
+	 * pending; or a backlog) go into our pending signal, with the last
+	 * arming's signal and cookie, which they belong to, else into a new
+	 * one if one can go: signals and overruns add up to expirations.
 	 */
-	if (t->carry && t->queued) {
+	t->carry = itg_sat_add(t->carry, t->backlog);
+	t->backlog = 0;
+	if (t->carry && !t->nosignal) {
 		rcu_read_lock();	/* itg_timer_queued() looks threads up */
-		if (itg_timer_queued(t, t->carry) == ITG_SIG_OURS)
+		if (!t->queued ||
+		    itg_timer_queued(t, t->carry) != ITG_SIG_OURS)
+			itg_timer_notify(t, 0, 0);
+		else
 			t->carry = 0;
 		rcu_read_unlock();
 	}

@@ -19,18 +19,6 @@
 
 #define PARAM(name) "/sys/module/itimer_group/parameters/" name
 
-static int write_param(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static long read_param(const char *path)
 {
 	return read_number(path);

@@ -257,6 +257,19 @@ static inline long long read_number(const char *path)
 	return atoll(buf);
 }
 
+/* Write @val to a small file (a module parameter): 0 or -errno. */
+static inline int write_param(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* Count recorded signals taken by thread @tid. */
 static inline int rec_tid(pid_t tid)
 {
