@@ -306,36 +306,50 @@ void itg_cpu_resync_current(void)
 	local_irq_restore(flags);
 }
 
+/* Draw one of the @k offered so far, each kept at 1/k (reservoir). */
+static bool itg_pick_draw(struct itg_cpu_pick *pick, unsigned int k)
+{
+	*pick->rnd ^= *pick->rnd << 13;
+	*pick->rnd ^= *pick->rnd >> 17;
+	*pick->rnd ^= *pick->rnd << 5;
+	return !(((u64)*pick->rnd * k) >> 32);
+}
+
 /*
  * A member of @grp: a candidate for @pick's signal in @tier, ITG_PICK_RUN
  * (on a CPU) or ITG_PICK_WAIT (preempted, waiting for a CPU).  Those with
- * the signal pending already go one tier down.
+ * the signal pending already go one tier down.  Those on a CPU are also
+ * drawn among themselves, pending or not, and with them one that blocks
+ * the signal after it took our last one (in its handler, most likely).
  */
 static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
 			   int tier)
 {
-	int pending;
+	int pending, blocked;
 
 	if (!pick || (tsk->flags & PF_EXITING))
 		return;
 	/* A look without the siglock: a hint, the send checks again. */
 	pending = sigismember(&tsk->pending.signal, pick->signo);
-	if (sigismember(&tsk->blocked, pick->signo)) {
-		/* It took our last signal: most likely in its handler. */
-		if (tier == ITG_PICK_RUN && !pending &&
-		    task_pid_nr(tsk) == pick->last)
-			pick->in_handler = true;
+	blocked = sigismember(&tsk->blocked, pick->signo);
+	if (blocked && (tier != ITG_PICK_RUN || pending ||
+			task_pid_nr(tsk) != pick->last))
 		return;
+	if (tier == ITG_PICK_RUN) {
+		if (pick->nr_on < ARRAY_SIZE(pick->on))
+			pick->on[pick->nr_on++] = task_pid_nr(tsk);
+		if (itg_pick_draw(pick, ++pick->offered_on)) {
+			pick->on_tid = task_pid_nr(tsk);
+			pick->on_free = !blocked && !pending;
+		}
 	}
+	if (blocked)
+		return;
 	tier += pending;
 	if (tier == ITG_PICK_RUN && pick->nr_run < ARRAY_SIZE(pick->run))
 		pick->run[pick->nr_run++] = task_pid_nr(tsk);
-	/* Reservoir sampling: each of the k offered so far kept at 1/k. */
 	pick->offered[tier]++;
-	*pick->rnd ^= *pick->rnd << 13;
-	*pick->rnd ^= *pick->rnd >> 17;
-	*pick->rnd ^= *pick->rnd << 5;
-	if (!(((u64)*pick->rnd * pick->offered[tier]) >> 32))
+	if (itg_pick_draw(pick, pick->offered[tier]))
 		pick->tid[tier] = task_pid_nr(tsk);
 }
 

@@ -39,6 +39,9 @@ struct cred;
 struct file;
 struct itg_user;
 
+/* Members a timer owes signals to at once, at most (timer.c). */
+#define ITG_OWED_SLOTS	4
+
 struct itg_timer {
 	struct hrtimer hrt;
 	struct itg_group *grp;
@@ -49,7 +52,13 @@ struct itg_timer {
 	u64 expirations;	/* since armed */
 	u64 overruns;		/* of them, folded into signals: since armed */
 	u32 carry;		/* expirations not yet put in any signal */
-	u32 backlog;		/* expirations owed a signal each (draw) */
+	/* Expirations owed a signal each, to members on a CPU (draw). */
+	struct itg_owed {
+		pid_t tid;	/* global tid */
+		u32 n;
+	} owed[ITG_OWED_SLOTS];
+	u32 pool;		/* owed to any member on a CPU */
+	u32 backlog;		/* the sum of those */
 	u8 backlog_tries;	/* callbacks in a row that sent none of it */
 	u32 scanned;		/* threads looked at for a target so far */
 	pid_t cursor;		/* global tid where that search goes on */
@@ -183,8 +192,12 @@ struct itg_cpu_pick {
 	pid_t tid[ITG_PICK_TIERS];	/* the one drawn of each, global tid */
 	unsigned int nr_run;		/* the first ones of ITG_PICK_RUN: */
 	pid_t run[4];			/* several expirations found at once */
+	unsigned int nr_on;		/* the first ones on a CPU that take */
+	pid_t on[4];			/* it now or after their handler */
+	unsigned int offered_on;	/* all of those, */
+	pid_t on_tid;			/* the one drawn among them, */
+	bool on_free;			/* and it takes a signal now */
 	pid_t last;		/* global tid of the timer's last signal */
-	bool in_handler;	/* it is on a CPU and blocks the signal */
 };
 
 /* cputime.c */

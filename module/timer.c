@@ -659,6 +659,15 @@ void itg_cpu_kick(struct itg_group *grp)
 	}
 }
 
+/* @t owes nothing any more (its backlog went elsewhere, or is dropped). */
+static void itg_timer_forgive(struct itg_timer *t)
+{
+	memset(t->owed, 0, sizeof(t->owed));
+	t->pool = 0;
+	t->backlog = 0;
+	t->backlog_tries = 0;
+}
+
 /*
  * Was @t's callback due to find one expiry at most?  Yes while callbacks,
  * backed off or not (itg_timer_floor()), come at least once an interval:
@@ -674,75 +683,137 @@ static bool itg_cpu_on_time(struct itg_timer *t)
 	return floor <= t->interval >> (2 * t->backoff);
 }
 
+static bool itg_tid_in(const pid_t *tids, unsigned int nr, pid_t tid)
+{
+	while (nr--)
+		if (tids[nr] == tid)
+			return true;
+	return false;
+}
+
+/*
+ * Owe @k more expirations of @t to member @tid, up to ITG_BACKLOG_MAX in
+ * all and ITG_OWED_SLOTS members; what does not fit is returned.  Caller
+ * holds grp->lock.
+ */
+static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k)
+{
+	struct itg_owed *slot = NULL;
+	unsigned int i;
+	u64 fit;
+
+	for (i = 0; i < ITG_OWED_SLOTS; i++) {
+		if (t->owed[i].n && t->owed[i].tid == tid) {
+			slot = &t->owed[i];
+			break;
+		}
+		if (!t->owed[i].n && !slot)
+			slot = &t->owed[i];
+	}
+	if (!slot)
+		return k;
+	fit = min_t(u64, k, ITG_BACKLOG_MAX - t->backlog);
+	slot->tid = tid;
+	slot->n += fit;
+	t->backlog += fit;
+	return k - fit;
+}
+
 /*
  * Deliver @n new expirations (maybe 0) of @t, a CPU-time timer of a shared
- * group, and its backlog: expirations owed a sample each, which a profiler
- * that ignores si_overrun (gperftools) would lose in a fold.
+ * group, and what it owes: expirations owed a signal each, which a
+ * profiler that ignores si_overrun (gperftools) would lose in a fold.
  *
- * The first new one goes to @clk->runner, the member drawn, the usual way;
- * but while every member on a CPU is busy with our signal (has it pending,
- * or blocks it after it took our last one: its handler), it waits rather
- * than go to a sleeping member or into a fold.  More found at once by a
- * callback that was due to find one ran late (an interrupt held up; under
- * emulation, a vCPU the host did not run): they wait too.  Those waiting
- * (the backlog) go one each to the members on a CPU that take the signal
- * and have none pending (not to the runner if it has a new one), now and
- * at the next callbacks, min_period_ns apart.  At most ITG_BACKLOG_MAX
- * wait, for at most ITG_BACKLOG_TRIES callbacks in a row that send none,
- * and none once no member runs: the rest go the usual way (the runner's
- * signal, a fold, or a member that takes it: a thread that blocks the
- * signal for good is not waited for long).  The expirations stay exact:
- * each is in exactly one signal.  Caller holds grp->lock.
+ * A callback that was due to find one expiry drew a member among those on
+ * a CPU, uniformly, pending or not (itg_pick_offer()): each uses the clock
+ * at one ns per ns, so the draw is a fair sample of where the CPU time
+ * went.  If it takes a signal now, the first new expiry goes there the
+ * usual way; if not (it has ours pending, or is in the handler of our
+ * last one), the expiry is owed to it, rather than sent to another member
+ * or folded.  More found at once mean the callback ran late (an interrupt
+ * held up; under emulation, a vCPU the host did not run): the members on a
+ * CPU used that time, and are owed them, shared evenly from one at random.
+ *
+ * A member owed some takes one signal at a time, when it is on a CPU with
+ * none pending (not while the runner's new one is for it), now and at the
+ * next callbacks, min_period_ns apart.  What was owed to a member no
+ * longer on a CPU goes to any member on a CPU that takes one (the pool).
+ * Beyond ITG_BACKLOG_MAX owed, or ITG_OWED_SLOTS members, and after
+ * ITG_BACKLOG_TRIES callbacks in a row that could send none, the rest goes
+ * the usual way (the runner's signal, a fold, or a member that takes it: a
+ * thread that blocks the signal for good is not waited for long).  Each
+ * expiry stays in exactly one signal.  Caller holds grp->lock.
  */
 static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 				       struct itg_cpu_pick *pick,
 				       const struct itg_cpu_clock *clk, u64 n)
 {
 	enum itg_notify res = ITG_NOTIFY_SENT;
+	unsigned int i, nr = pick->nr_on, at;
 	pid_t runner = clk->runner;
-	u64 owed = t->backlog;
 	bool sent = false;
-	unsigned int i;
+	u64 late, left = 0;
 
-	if (n && clk->running && itg_cpu_on_time(t)) {
-		owed += n - 1;
+	if (n && nr && itg_cpu_on_time(t)) {
+		late = n - 1;
 		n = 1;
-		if (!pick->offered[ITG_PICK_RUN] &&
-		    (pick->offered[ITG_PICK_RUN + 1] || pick->in_handler)) {
-			owed++;
+		if (pick->on_free) {
+			runner = pick->on_tid;
+		} else {
+			left += itg_owe(t, pick->on_tid, 1);
 			n = 0;
 		}
+		at = late ? ((u64)t->rnd * nr) >> 32 : 0;
+		for (i = 0; i < nr && late; i++)
+			left += itg_owe(t, pick->on[(at + i) % nr],
+					div_u64(late + nr - 1 - i, nr));
 	}
-	if (owed > ITG_BACKLOG_MAX) {
-		n += owed - ITG_BACKLOG_MAX;
-		owed = ITG_BACKLOG_MAX;
-	}
-	/* Not on time, several new ones are spread the same way, now. */
 	rcu_read_lock();
-	for (i = 0; i < pick->nr_run && (owed || n > 1); i++) {
-		if ((n && pick->run[i] == runner) ||
+	for (i = 0; i < ITG_OWED_SLOTS; i++) {
+		struct itg_owed *o = &t->owed[i];
+
+		if (!o->n)
+			continue;
+		if (!itg_tid_in(pick->on, nr, o->tid)) {
+			/* No longer on a CPU: to any member on one. */
+			t->pool += o->n;
+			o->n = 0;
+		} else if (!(n && o->tid == runner) &&
+			   itg_tid_in(pick->run, pick->nr_run, o->tid) &&
+			   itg_timer_to_runner(t, 1, o->tid)) {
+			o->n--;
+			t->backlog--;
+			sent = true;
+		}
+	}
+	/*
+	 * The pool, one each to those that can take one; not on time,
+	 * several new ones are spread the same way, now.
+	 */
+	for (i = 0; i < pick->nr_run && (t->pool || n > 1); i++) {
+		if (pick->run[i] == runner ||
 		    !itg_timer_to_runner(t, 1, pick->run[i]))
 			continue;
-		if (owed)
-			owed--;
-		else
+		if (t->pool) {
+			t->pool--;
+			t->backlog--;
+		} else {
 			n--;
+		}
 		sent = true;
 	}
 	rcu_read_unlock();
-	if (sent || !owed) {
+	if (sent || !t->backlog) {
 		t->backlog_tries = 0;
-	} else if (!clk->running ||
-		   ++t->backlog_tries > ITG_BACKLOG_TRIES) {
+	} else if (!clk->running || ++t->backlog_tries > ITG_BACKLOG_TRIES) {
 		/* Nobody on a CPU took one for so long: the usual way. */
-		n += owed;
-		owed = 0;
-		t->backlog_tries = 0;
+		left += t->backlog;
+		itg_timer_forgive(t);
 	}
-	t->backlog = owed;
+	n += left;
 	if (n || t->carry)
 		res = itg_timer_notify(t, n, runner);
-	else if (owed && !sent)
+	else if (t->backlog && !sent)
 		res = ITG_NOTIFY_LATER;	/* the pace goes on, no back-off */
 	/* A signal went: the pace goes on. */
 	return sent && res == ITG_NOTIFY_STALLED ? ITG_NOTIFY_SENT : res;
@@ -889,8 +960,7 @@ bool itg_group_cpu_armed(struct itg_group *grp)
 static void itg_timer_reset(struct itg_timer *t)
 {
 	t->carry = 0;
-	t->backlog = 0;
-	t->backlog_tries = 0;
+	itg_timer_forgive(t);
 	t->backoff = 0;
 	t->cursor = 0;
 	t->scanned = 0;
@@ -983,7 +1053,7 @@ static int itg_timer_apply(struct itg_timer *t, const struct itg_timer_set *req,
 	 * one if one can go: signals and overruns add up to expirations.
 	 */
 	t->carry = itg_sat_add(t->carry, t->backlog);
-	t->backlog = 0;
+	itg_timer_forgive(t);
 	if (t->carry && !t->nosignal) {
 		rcu_read_lock();	/* itg_timer_queued() looks threads up */
 		if (!t->queued ||
