@@ -60,6 +60,7 @@ struct itg_timer {
 	u32 pool;		/* owed to any member on a CPU */
 	u32 backlog;		/* the sum of those */
 	u8 backlog_tries;	/* callbacks in a row that sent none of it */
+	u64 sent_exp;		/* expirations counted at our last signal */
 	u32 scanned;		/* threads looked at for a target so far */
 	pid_t cursor;		/* global tid where that search goes on */
 	u8 backoff;		/* callbacks in a row whose signal stayed */

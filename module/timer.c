@@ -140,10 +140,15 @@ enum itg_notify {
 /*
  * Expirations of a drawn timer waiting for a member on a CPU to take a
  * signal each: at most so many, for at most so many callbacks in a row
- * that could send none of them.
+ * that could send none of them, each twice as far from the last as the
+ * one before (min_period_ns, then 2, 4, ... 64 times it: 12.7 ms in all
+ * at the default, longer than the emulator holds a vCPU back).  A member
+ * that blocks the signal counts as running the handler of our last one
+ * for so many expirations after it.
  */
 #define ITG_BACKLOG_MAX		32
-#define ITG_BACKLOG_TRIES	32
+#define ITG_BACKLOG_TRIES	7
+#define ITG_HANDLER_EXPIRATIONS	2
 
 static u32 itg_sat_add(u32 a, u64 b)
 {
@@ -405,6 +410,7 @@ static bool itg_timer_send(struct itg_timer *t, struct task_struct *tsk, u64 n)
 	if (send_sig_info(t->signo, &info, tsk))
 		return false;
 	t->carry = 0;
+	t->sent_exp = t->expirations;
 	t->all_block = false;
 	t->queued = true;
 	t->queued_overrun = overrun;
@@ -669,18 +675,19 @@ static void itg_timer_forgive(struct itg_timer *t)
 }
 
 /*
- * Was @t's callback due to find one expiry at most?  Yes while callbacks,
- * backed off or not (itg_timer_floor()), come at least once an interval:
- * finding more means it ran late.  An interval below min_period_ns is
- * counted in overruns by design, and so are the expirations of a long
- * back-off (the last signal stays: they are folded into it on purpose).
- * Caller holds grp->lock.
+ * Was @t's callback due to find one expiry at most, with @running members
+ * on a CPU?  Yes while callbacks, backed off or not (itg_timer_floor()),
+ * come at least once per interval of the clock at that speed: finding
+ * more means it ran late.  An interval below min_period_ns (per member
+ * running) is counted in overruns by design, and so are the expirations
+ * of a long back-off (the last signal stays: they are folded into it on
+ * purpose).  Caller holds grp->lock.
  */
-static bool itg_cpu_on_time(struct itg_timer *t)
+static bool itg_cpu_on_time(struct itg_timer *t, unsigned int running)
 {
 	u64 floor = READ_ONCE(itg_min_period_ns);
 
-	return floor <= t->interval >> (2 * t->backoff);
+	return floor * max(running, 1U) <= t->interval >> (2 * t->backoff);
 }
 
 static bool itg_tid_in(const pid_t *tids, unsigned int nr, pid_t tid)
@@ -736,13 +743,14 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k)
  *
  * A member owed some takes one signal at a time, when it is on a CPU with
  * none pending (not while the runner's new one is for it), now and at the
- * next callbacks, min_period_ns apart.  What was owed to a member no
- * longer on a CPU goes to any member on a CPU that takes one (the pool).
- * Beyond ITG_BACKLOG_MAX owed, or ITG_OWED_SLOTS members, and after
- * ITG_BACKLOG_TRIES callbacks in a row that could send none, the rest goes
- * the usual way (the runner's signal, a fold, or a member that takes it: a
- * thread that blocks the signal for good is not waited for long).  Each
- * expiry stays in exactly one signal.  Caller holds grp->lock.
+ * next callbacks, min_period_ns apart while they send some.  What was owed
+ * to a member no longer on a CPU goes to any member on a CPU that takes
+ * one (the pool).  Beyond ITG_BACKLOG_MAX owed, or ITG_OWED_SLOTS members,
+ * and after ITG_BACKLOG_TRIES callbacks in a row, ever further apart, that
+ * could send none, or when no member is on a CPU, the rest goes the usual
+ * way (the runner's signal, a fold, or a member that takes it: a thread
+ * that blocks the signal for good is not waited for long).  Each expiry
+ * stays in exactly one signal.  Caller holds grp->lock.
  */
 static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 				       struct itg_cpu_pick *pick,
@@ -754,7 +762,7 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 	bool sent = false;
 	u64 late, left = 0;
 
-	if (n && nr && itg_cpu_on_time(t)) {
+	if (n && nr && itg_cpu_on_time(t, pick->offered_on)) {
 		late = n - 1;
 		n = 1;
 		if (pick->on_free) {
@@ -763,7 +771,10 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 			left += itg_owe(t, pick->on_tid, 1);
 			n = 0;
 		}
-		at = late ? ((u64)t->rnd * nr) >> 32 : 0;
+		t->rnd ^= t->rnd << 13;
+		t->rnd ^= t->rnd >> 17;
+		t->rnd ^= t->rnd << 5;
+		at = ((u64)t->rnd * nr) >> 32;
 		for (i = 0; i < nr && late; i++)
 			left += itg_owe(t, pick->on[(at + i) % nr],
 					div_u64(late + nr - 1 - i, nr));
@@ -791,7 +802,7 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 	 * several new ones are spread the same way, now.
 	 */
 	for (i = 0; i < pick->nr_run && (t->pool || n > 1); i++) {
-		if (pick->run[i] == runner ||
+		if ((n && pick->run[i] == runner) ||
 		    !itg_timer_to_runner(t, 1, pick->run[i]))
 			continue;
 		if (t->pool) {
@@ -805,7 +816,8 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 	rcu_read_unlock();
 	if (sent || !t->backlog) {
 		t->backlog_tries = 0;
-	} else if (!clk->running || ++t->backlog_tries > ITG_BACKLOG_TRIES) {
+	} else if (!pick->offered_on ||
+		   ++t->backlog_tries >= ITG_BACKLOG_TRIES) {
 		/* Nobody on a CPU took one for so long: the usual way. */
 		left += t->backlog;
 		itg_timer_forgive(t);
@@ -827,14 +839,15 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
  */
 static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 {
-	struct itg_cpu_pick pick = { .signo = t->signo, .rnd = &t->rnd,
-				     .last = t->target };
+	struct itg_cpu_pick pick = { .signo = t->signo, .rnd = &t->rnd };
 	bool draw = !t->grp->key && !t->thread && !t->nosignal;
 	enum itg_notify res = ITG_NOTIFY_SENT;
 	struct itg_cpu_clock clk;
 	u64 clock, wait, floor, n = 0;
 
 	/* A shared group's signal goes to a member drawn among the running. */
+	if (t->expirations - t->sent_exp <= ITG_HANDLER_EXPIRATIONS)
+		pick.last = t->target;
 	clock = itg_cpu_clock_of(t, &clk, draw ? &pick : NULL);
 	if (t->armed && clock >= t->next)
 		n = itg_timer_advance(t, clock);
@@ -848,12 +861,11 @@ static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 		itg_group_cpu_idle(t->grp);
 		return;
 	}
-	/* A backlog goes out at the floor's pace, not at the next expiry's. */
+	wait = max(itg_cpu_wait(t, clock), floor) +
+	       READ_ONCE(itg_inject_late_ns);
+	/* A backlog goes out at its own pace (ITG_BACKLOG_TRIES). */
 	if (t->backlog)
-		wait = floor;
-	else
-		wait = max(itg_cpu_wait(t, clock), floor) +
-		       READ_ONCE(itg_inject_late_ns);
+		wait = min(wait, floor << t->backlog_tries);
 	if (!t->carry && !t->backlog && !clk.running && itg_cpu_park(t, wait))
 		return;
 	itg_timer_program(t, itg_time_add(now, wait));
@@ -1026,6 +1038,35 @@ static void itg_timer_set_cred(struct itg_timer *t, const struct cred **put)
 }
 
 /*
+ * Expirations of @t in no signal yet, at a disarm or re-arm: one signal
+ * to the calling thread (a member of the timer's group: it arms or
+ * disarms its own group's timer; or the ITG_SET_THREAD one), blocking it
+ * or not, if a handler catches the signal there.  The default action (for the timer's
+ * signals: end the process) would make of a disarm a kill, which the
+ * native timers never do; a handler runs once more, as it may when the
+ * native signal was pending at the disarm.  Else, or if the signal cannot
+ * be queued, they are dropped.  Caller holds grp->lock and RCU.
+ */
+static void itg_timer_flush(struct itg_timer *t)
+{
+	struct task_struct *tsk = itg_member(t, t->thread) ?:
+				  itg_member(t, task_pid_nr(current));
+	struct sighand_struct *sighand = tsk ? rcu_dereference(tsk->sighand) :
+					       NULL;
+	__sighandler_t handler;
+
+	if (sighand) {
+		handler = READ_ONCE(sighand->action[t->signo - 1].sa.sa_handler);
+		if (handler != SIG_DFL && handler != SIG_IGN &&
+		    itg_may_signal(t, tsk) &&
+		    itg_sig_pending(t, tsk, 0) == ITG_SIG_FREE &&
+		    itg_timer_send(t, tsk, 0))
+			return;
+	}
+	t->carry = 0;
+}
+
+/*
  * What both ways of arming do, with grp->lock held and @t's hrtimer
  * stopped: @now is the time of @t's clock (unused, and not read, when
  * disarming with ITG_SET_NO_OLD).  @taken: the caller took one of the
@@ -1058,9 +1099,7 @@ static int itg_timer_apply(struct itg_timer *t, const struct itg_timer_set *req,
 		rcu_read_lock();	/* itg_timer_queued() looks threads up */
 		if (!t->queued ||
 		    itg_timer_queued(t, t->carry) != ITG_SIG_OURS)
-			itg_timer_notify(t, 0, 0);
-		else
-			t->carry = 0;
+			itg_timer_flush(t);
 		rcu_read_unlock();
 	}
 	if (!(req->flags & ITG_SET_NO_OLD)) {

@@ -103,6 +103,69 @@ TEST(expirations_carried_past_a_foreign_signal)
 	close(fd);
 }
 
+static void noop_handler(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Expirations still carried when the timer is disarmed (a SIGALRM from
+ * tgkill() swallowed the timer's until it was taken): one more signal
+ * carries them, queued by the disarm to the calling thread, if a handler
+ * catches the signal there; with the default action, which would end the
+ * process, none: a disarm never kills.  The signal is blocked so that the
+ * test sees what was queued.
+ */
+TEST(disarm_sends_what_it_carries_only_to_a_handler)
+{
+	int fd = itg_open(O_CLOEXEC), caught, timer_sigs;
+	struct sigaction sa = { .sa_handler = noop_handler },
+			 dfl = { .sa_handler = SIG_DFL };
+	struct itg_timer_get g;
+	uint64_t total;
+	siginfo_t si;
+
+	ASSERT_LE(0, fd);
+	sigemptyset(&sa.sa_mask);
+	sig_block(SIGALRM, SIG_BLOCK);
+	for (caught = 1; caught >= 0; caught--) {
+		ASSERT_EQ(0, caught ? sigaction(SIGALRM, &sa, NULL) :
+				      sigaction(SIGALRM, &dfl, NULL));
+		ASSERT_EQ(0, syscall(SYS_tgkill, getpid(), itg_gettid(),
+				     SIGALRM));
+		ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 5 * MS, 5 * MS, 0,
+				     0xD, NULL));
+		/* Long enough for the callbacks to be far apart (back-off). */
+		sleep_ns(300 * MS);
+		ASSERT_EQ(SIGALRM, take(SIGALRM, &si));
+		EXPECT_NE(SI_TIMER, si.si_code);	/* tgkill's own */
+		ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
+		ASSERT_EQ(0, itg_get(fd, ITG_TIMER_REAL, &g));
+		timer_sigs = 0;
+		total = 0;
+		while (take(SIGALRM, &si) == SIGALRM) {
+			EXPECT_EQ(SI_TIMER, si.si_code);
+			EXPECT_EQ(0xD, (uintptr_t)si.si_value.sival_ptr);
+			timer_sigs++;
+			total += 1 + si.si_overrun;
+		}
+		TH_LOG("%s: %llu expirations, %d timer signals carrying %llu",
+		       caught ? "handler" : "default action",
+		       (unsigned long long)g.expirations, timer_sigs,
+		       (unsigned long long)total);
+		/* Counted by callbacks backing off while none can go: ~30. */
+		EXPECT_LE(20, g.expirations);
+		if (caught) {
+			EXPECT_EQ(1, timer_sigs);
+			EXPECT_EQ(g.expirations, total);
+		} else {
+			EXPECT_EQ(0, timer_sigs);
+		}
+	}
+	unblock_dropping(SIGALRM);
+	close(fd);
+}
+
 static atomic_int priv_ready, priv_stop;
 static atomic_int priv_tid;
 
