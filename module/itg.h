@@ -39,8 +39,13 @@ struct cred;
 struct file;
 struct itg_user;
 
-/* Members a timer owes signals to at once, at most (timer.c). */
-#define ITG_OWED_SLOTS	4
+/*
+ * Members a timer owes signals to at once, at most (timer.c); and those
+ * it remembers it signalled.  A member that blocks the signal counts as
+ * running the handler of one of those for so many expirations after it.
+ */
+#define ITG_OWED_SLOTS		4
+#define ITG_HANDLER_EXPIRATIONS	2
 
 struct itg_timer {
 	struct hrtimer hrt;
@@ -57,10 +62,13 @@ struct itg_timer {
 		pid_t tid;	/* global tid */
 		u32 n;
 	} owed[ITG_OWED_SLOTS];
-	u32 pool;		/* owed to any member on a CPU */
 	u32 backlog;		/* the sum of those */
 	u8 backlog_tries;	/* callbacks in a row that sent none of it */
-	u64 sent_exp;		/* expirations counted at our last signal */
+	/* The last members signalled, and when (expirations counted). */
+	struct itg_sent {
+		pid_t tid;	/* global tid */
+		u32 exp;	/* low bits of expirations then */
+	} sent[ITG_OWED_SLOTS];
 	u32 scanned;		/* threads looked at for a target so far */
 	pid_t cursor;		/* global tid where that search goes on */
 	u8 backoff;		/* callbacks in a row whose signal stayed */
@@ -198,7 +206,9 @@ struct itg_cpu_pick {
 	unsigned int offered_on;	/* all of those, */
 	pid_t on_tid;			/* the one drawn among them, */
 	bool on_free;			/* and it takes a signal now */
-	pid_t last;		/* global tid of the timer's last signal */
+	/* Those that block it may be in the handler of a recent one. */
+	const struct itg_sent *sent;	/* ITG_OWED_SLOTS of them, or NULL */
+	u32 exp;			/* expirations counted now */
 };
 
 /* cputime.c */

@@ -142,13 +142,10 @@ enum itg_notify {
  * signal each: at most so many, for at most so many callbacks in a row
  * that could send none of them, each twice as far from the last as the
  * one before (min_period_ns, then 2, 4, ... 64 times it: 12.7 ms in all
- * at the default, longer than the emulator holds a vCPU back).  A member
- * that blocks the signal counts as running the handler of our last one
- * for so many expirations after it.
+ * at the default, longer than the emulator holds a vCPU back).
  */
 #define ITG_BACKLOG_MAX		32
 #define ITG_BACKLOG_TRIES	7
-#define ITG_HANDLER_EXPIRATIONS	2
 
 static u32 itg_sat_add(u32 a, u64 b)
 {
@@ -389,6 +386,25 @@ static bool itg_may_signal(struct itg_timer *t, struct task_struct *tsk)
 	       uid_eq(t->arm_uid, tcred->uid) || t->arm_cap_kill;
 }
 
+/* Remember that @tid got a signal now, in place of the oldest such. */
+static void itg_timer_sent(struct itg_timer *t, pid_t tid)
+{
+	u32 exp = (u32)t->expirations;
+	struct itg_sent *slot = &t->sent[0];
+	unsigned int i;
+
+	for (i = 0; i < ITG_OWED_SLOTS; i++) {
+		if (t->sent[i].tid == tid) {
+			slot = &t->sent[i];
+			break;
+		}
+		if (exp - t->sent[i].exp > exp - slot->exp)
+			slot = &t->sent[i];
+	}
+	slot->tid = tid;
+	slot->exp = exp;
+}
+
 /*
  * Queue a signal of @t at @tsk, carrying @n new expirations and those
  * carried from before (at least one in all).  The thread takes the signal
@@ -410,7 +426,7 @@ static bool itg_timer_send(struct itg_timer *t, struct task_struct *tsk, u64 n)
 	if (send_sig_info(t->signo, &info, tsk))
 		return false;
 	t->carry = 0;
-	t->sent_exp = t->expirations;
+	itg_timer_sent(t, task_pid_nr(tsk));
 	t->all_block = false;
 	t->queued = true;
 	t->queued_overrun = overrun;
@@ -669,7 +685,6 @@ void itg_cpu_kick(struct itg_group *grp)
 static void itg_timer_forgive(struct itg_timer *t)
 {
 	memset(t->owed, 0, sizeof(t->owed));
-	t->pool = 0;
 	t->backlog = 0;
 	t->backlog_tries = 0;
 }
@@ -744,8 +759,10 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k)
  * A member owed some takes one signal at a time, when it is on a CPU with
  * none pending (not while the runner's new one is for it), now and at the
  * next callbacks, min_period_ns apart while they send some.  What was owed
- * to a member no longer on a CPU goes to any member on a CPU that takes
- * one (the pool).  Beyond ITG_BACKLOG_MAX owed, or ITG_OWED_SLOTS members,
+ * to a member no longer on a CPU (its burst ended) is carried into the
+ * next signal's si_overrun: given to another member, it would move that
+ * member's samples to one that ran on.  Beyond ITG_BACKLOG_MAX owed, or
+ * ITG_OWED_SLOTS members,
  * and after ITG_BACKLOG_TRIES callbacks in a row, ever further apart, that
  * could send none, or when no member is on a CPU, the rest goes the usual
  * way (the runner's signal, a fold, or a member that takes it: a thread
@@ -786,8 +803,9 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 		if (!o->n)
 			continue;
 		if (!itg_tid_in(pick->on, nr, o->tid)) {
-			/* No longer on a CPU: to any member on one. */
-			t->pool += o->n;
+			/* No longer on a CPU. */
+			t->carry = itg_sat_add(t->carry, o->n);
+			t->backlog -= o->n;
 			o->n = 0;
 		} else if (!(n && o->tid == runner) &&
 			   itg_tid_in(pick->run, pick->nr_run, o->tid) &&
@@ -797,21 +815,13 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 			sent = true;
 		}
 	}
-	/*
-	 * The pool, one each to those that can take one; not on time,
-	 * several new ones are spread the same way, now.
-	 */
-	for (i = 0; i < pick->nr_run && (t->pool || n > 1); i++) {
-		if ((n && pick->run[i] == runner) ||
-		    !itg_timer_to_runner(t, 1, pick->run[i]))
-			continue;
-		if (t->pool) {
-			t->pool--;
-			t->backlog--;
-		} else {
+	/* Not on time, several new ones are spread the same way, now. */
+	for (i = 0; i < pick->nr_run && n > 1; i++) {
+		if (pick->run[i] != runner &&
+		    itg_timer_to_runner(t, 1, pick->run[i])) {
 			n--;
+			sent = true;
 		}
-		sent = true;
 	}
 	rcu_read_unlock();
 	if (sent || !t->backlog) {
@@ -846,8 +856,8 @@ static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 	u64 clock, wait, floor, n = 0;
 
 	/* A shared group's signal goes to a member drawn among the running. */
-	if (t->expirations - t->sent_exp <= ITG_HANDLER_EXPIRATIONS)
-		pick.last = t->target;
+	pick.sent = t->sent;
+	pick.exp = (u32)t->expirations;
 	clock = itg_cpu_clock_of(t, &clk, draw ? &pick : NULL);
 	if (t->armed && clock >= t->next)
 		n = itg_timer_advance(t, clock);
@@ -973,6 +983,7 @@ static void itg_timer_reset(struct itg_timer *t)
 {
 	t->carry = 0;
 	itg_timer_forgive(t);
+	memset(t->sent, 0, sizeof(t->sent));
 	t->backoff = 0;
 	t->cursor = 0;
 	t->scanned = 0;
