@@ -758,10 +758,11 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k)
  *
  * A member owed some takes one signal at a time, when it is on a CPU with
  * none pending (not while the runner's new one is for it), now and at the
- * next callbacks, min_period_ns apart while they send some.  What was owed
- * to a member no longer on a CPU (its burst ended) is carried into the
- * next signal's si_overrun: given to another member, it would move that
- * member's samples to one that ran on.  Beyond ITG_BACKLOG_MAX owed, or
+ * next callbacks, min_period_ns apart while they send some; one off a CPU
+ * (preempted, or asleep: its burst ended) takes them when it runs again.
+ * Given to another member, they would move that member's samples to one
+ * that ran on; what was owed to a member gone is carried into the next
+ * signal's si_overrun.  Beyond ITG_BACKLOG_MAX owed, or
  * ITG_OWED_SLOTS members,
  * and after ITG_BACKLOG_TRIES callbacks in a row, ever further apart, that
  * could send none, or when no member is on a CPU, the rest goes the usual
@@ -803,7 +804,10 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 		if (!o->n)
 			continue;
 		if (!itg_tid_in(pick->on, nr, o->tid)) {
-			/* No longer on a CPU. */
+			/* Off a CPU, it takes them when it is back on one. */
+			if (itg_member(t, o->tid))
+				continue;
+			/* Gone. */
 			t->carry = itg_sat_add(t->carry, o->n);
 			t->backlog -= o->n;
 			o->n = 0;
