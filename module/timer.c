@@ -141,11 +141,12 @@ enum itg_notify {
  * Expirations of a drawn timer waiting for a member on a CPU to take a
  * signal each: at most so many, for at most so many callbacks in a row
  * that could send none of them, each twice as far from the last as the
- * one before (min_period_ns, then 2, 4, ... 64 times it: 12.7 ms in all
- * at the default, longer than the emulator holds a vCPU back).
+ * one before (min_period_ns, then 2, 4, ... 256 times it: 51.1 ms in all
+ * at the default: longer than the emulator holds a vCPU back, and than a
+ * preempted or briefly sleeping member stays off a CPU).
  */
 #define ITG_BACKLOG_MAX		32
-#define ITG_BACKLOG_TRIES	7
+#define ITG_BACKLOG_TRIES	9
 
 static u32 itg_sat_add(u32 a, u64 b)
 {
@@ -713,6 +714,14 @@ static bool itg_tid_in(const pid_t *tids, unsigned int nr, pid_t tid)
 	return false;
 }
 
+/* Is @tid a member of @t's group, off a CPU (a hint)?  Caller has RCU. */
+static bool itg_off_cpu(struct itg_timer *t, pid_t tid)
+{
+	struct task_struct *tsk = itg_member(t, tid);
+
+	return tsk && !READ_ONCE(tsk->on_cpu);
+}
+
 /*
  * Owe @k more expirations of @t to member @tid, up to ITG_BACKLOG_MAX in
  * all and ITG_OWED_SLOTS members; what does not fit is returned.  Caller
@@ -750,25 +759,24 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k)
  * a CPU, uniformly, pending or not (itg_pick_offer()): each uses the clock
  * at one ns per ns, so the draw is a fair sample of where the CPU time
  * went.  If it takes a signal now, the first new expiry goes there the
- * usual way; if not (it has ours pending, or is in the handler of our
- * last one), the expiry is owed to it, rather than sent to another member
- * or folded.  More found at once mean the callback ran late (an interrupt
+ * usual way; if not (it has ours pending, or runs the handler of a
+ * recent one), the expiry is owed to it, rather than sent to another
+ * member or folded.  More found at once mean the callback ran late (an interrupt
  * held up; under emulation, a vCPU the host did not run): the members on a
  * CPU used that time, and are owed them, shared evenly from one at random.
  *
  * A member owed some takes one signal at a time, when it is on a CPU with
  * none pending (not while the runner's new one is for it), now and at the
  * next callbacks, min_period_ns apart while they send some; one off a CPU
- * (preempted, or asleep: its burst ended) takes them when it runs again.
- * Given to another member, they would move that member's samples to one
- * that ran on; what was owed to a member gone is carried into the next
- * signal's si_overrun.  Beyond ITG_BACKLOG_MAX owed, or
- * ITG_OWED_SLOTS members,
- * and after ITG_BACKLOG_TRIES callbacks in a row, ever further apart, that
- * could send none, or when no member is on a CPU, the rest goes the usual
- * way (the runner's signal, a fold, or a member that takes it: a thread
- * that blocks the signal for good is not waited for long).  Each expiry
- * stays in exactly one signal.  Caller holds grp->lock.
+ * (preempted, or asleep: its burst ended) takes them when it runs again:
+ * given to another member, they would move that member's samples to one
+ * that ran on.  What was owed to a member gone, or on a CPU blocking the
+ * signal beyond a handler's time, goes the usual way (below).  Beyond
+ * ITG_BACKLOG_MAX owed, or ITG_OWED_SLOTS members, and after
+ * ITG_BACKLOG_TRIES callbacks in a row, ever further apart, that could
+ * send none, the rest goes the usual way too (the runner's signal, a fold,
+ * or a member that takes it).  Each expiry stays in exactly one signal.
+ * Caller holds grp->lock.
  */
 static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 				       struct itg_cpu_pick *pick,
@@ -805,10 +813,10 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 			continue;
 		if (!itg_tid_in(pick->on, nr, o->tid)) {
 			/* Off a CPU, it takes them when it is back on one. */
-			if (itg_member(t, o->tid))
+			if (itg_off_cpu(t, o->tid))
 				continue;
-			/* Gone. */
-			t->carry = itg_sat_add(t->carry, o->n);
+			/* Gone, or blocking the signal (not its handler). */
+			left += o->n;
 			t->backlog -= o->n;
 			o->n = 0;
 		} else if (!(n && o->tid == runner) &&
@@ -830,8 +838,7 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 	rcu_read_unlock();
 	if (sent || !t->backlog) {
 		t->backlog_tries = 0;
-	} else if (!pick->offered_on ||
-		   ++t->backlog_tries >= ITG_BACKLOG_TRIES) {
+	} else if (++t->backlog_tries >= ITG_BACKLOG_TRIES) {
 		/* Nobody on a CPU took one for so long: the usual way. */
 		left += t->backlog;
 		itg_timer_forgive(t);
