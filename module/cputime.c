@@ -316,17 +316,17 @@ static bool itg_pick_draw(struct itg_cpu_pick *pick, unsigned int k)
 }
 
 /*
- * Did @tid take one of the timer's recent signals (sent no more than
- * ITG_HANDLER_NS ago)?  Then, blocking the signal with none pending, it
- * most likely runs that signal's handler.
+ * Did @tid take one of the timer's recent signals (within
+ * ITG_HANDLER_EXPIRATIONS)?  Then, blocking the signal with none pending,
+ * it most likely runs that signal's handler.
  */
 static bool itg_pick_in_handler(const struct itg_cpu_pick *pick, pid_t tid)
 {
 	unsigned int i;
 
 	for (i = 0; pick->sent && i < ITG_OWED_SLOTS; i++)
-		if (pick->sent[i].tid == tid && pick->sent[i].at &&
-		    ktime_sub(pick->now, pick->sent[i].at) <= ITG_HANDLER_NS)
+		if (pick->sent[i].tid == tid &&
+		    pick->exp - pick->sent[i].exp <= ITG_HANDLER_EXPIRATIONS)
 			return true;
 	return false;
 }

@@ -42,11 +42,10 @@ struct itg_user;
 /*
  * Members a timer owes signals to at once, at most (timer.c); and those
  * it remembers it signalled.  A member that blocks the signal counts as
- * running the handler of one of those for so long after it was sent (a
- * profiler's handler, a stack walk, took up to 4.5 ms under emulation).
+ * running the handler of one of those for so many expirations after it.
  */
 #define ITG_OWED_SLOTS		4
-#define ITG_HANDLER_NS		(5 * NSEC_PER_MSEC)
+#define ITG_HANDLER_EXPIRATIONS	2
 
 struct itg_timer {
 	struct hrtimer hrt;
@@ -65,12 +64,11 @@ struct itg_timer {
 	} owed[ITG_OWED_SLOTS];
 	u32 backlog;		/* the sum of those */
 	u8 backlog_tries;	/* callbacks in a row that sent none of it */
-	/* The last members signalled by a callback, and when. */
+	/* The last members signalled, and when (expirations counted). */
 	struct itg_sent {
 		pid_t tid;	/* global tid */
-		ktime_t at;	/* the callback's time */
+		u32 exp;	/* low bits of expirations then */
 	} sent[ITG_OWED_SLOTS];
-	ktime_t cb_now;		/* the time of the running callback, or 0 */
 	u32 scanned;		/* threads looked at for a target so far */
 	pid_t cursor;		/* global tid where that search goes on */
 	u8 backoff;		/* callbacks in a row whose signal stayed */
@@ -210,7 +208,7 @@ struct itg_cpu_pick {
 	bool on_free;			/* and it takes a signal now */
 	/* Those that block it may be in the handler of a recent one. */
 	const struct itg_sent *sent;	/* ITG_OWED_SLOTS of them, or NULL */
-	ktime_t now;			/* the callback's time */
+	u32 exp;			/* expirations counted now */
 };
 
 /* cputime.c */

@@ -387,28 +387,23 @@ static bool itg_may_signal(struct itg_timer *t, struct task_struct *tsk)
 	       uid_eq(t->arm_uid, tcred->uid) || t->arm_cap_kill;
 }
 
-/*
- * Remember that @tid got a signal from the running callback, in place of
- * the oldest such.  A signal from elsewhere (a read, a disarm) is not
- * remembered: no callback's time to tell.
- */
+/* Remember that @tid got a signal now, in place of the oldest such. */
 static void itg_timer_sent(struct itg_timer *t, pid_t tid)
 {
+	u32 exp = (u32)t->expirations;
 	struct itg_sent *slot = &t->sent[0];
 	unsigned int i;
 
-	if (!t->cb_now)
-		return;
 	for (i = 0; i < ITG_OWED_SLOTS; i++) {
 		if (t->sent[i].tid == tid) {
 			slot = &t->sent[i];
 			break;
 		}
-		if (t->sent[i].at < slot->at)
+		if (exp - t->sent[i].exp > exp - slot->exp)
 			slot = &t->sent[i];
 	}
 	slot->tid = tid;
-	slot->at = t->cb_now;
+	slot->exp = exp;
 }
 
 /*
@@ -873,8 +868,7 @@ static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 
 	/* A shared group's signal goes to a member drawn among the running. */
 	pick.sent = t->sent;
-	pick.now = now;
-	t->cb_now = now;
+	pick.exp = (u32)t->expirations;
 	clock = itg_cpu_clock_of(t, &clk, draw ? &pick : NULL);
 	if (t->armed && clock >= t->next)
 		n = itg_timer_advance(t, clock);
@@ -920,7 +914,6 @@ static enum hrtimer_restart itg_timer_fn(struct hrtimer *hrt)
 	now = hrtimer_cb_get_time(hrt);
 	if (t->which != ITG_TIMER_REAL) {
 		itg_cpu_timer_fn(t, now);
-		t->cb_now = 0;
 		goto out;
 	}
 	if (t->armed && now >= t->next)
