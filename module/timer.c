@@ -147,6 +147,8 @@ enum itg_notify {
  */
 #define ITG_BACKLOG_MAX		32
 #define ITG_BACKLOG_TRIES	9
+/* Of those, the ones that wait for a member on a CPU blocking it: 3.1 ms. */
+#define ITG_BLOCKED_TRIES	5
 
 static u32 itg_sat_add(u32 a, u64 b)
 {
@@ -714,12 +716,16 @@ static bool itg_tid_in(const pid_t *tids, unsigned int nr, pid_t tid)
 	return false;
 }
 
-/* Is @tid a member of @t's group, off a CPU (a hint)?  Caller has RCU. */
-static bool itg_off_cpu(struct itg_timer *t, pid_t tid)
+/*
+ * May what is owed to @tid, a member of @t's group not among those on a
+ * CPU that may take a signal, wait for it: off a CPU (a hint), or on one
+ * if @on_cpu_too?  Caller has RCU.
+ */
+static bool itg_owed_waits(struct itg_timer *t, pid_t tid, bool on_cpu_too)
 {
 	struct task_struct *tsk = itg_member(t, tid);
 
-	return tsk && !READ_ONCE(tsk->on_cpu);
+	return tsk && (on_cpu_too || !READ_ONCE(tsk->on_cpu));
 }
 
 /*
@@ -812,10 +818,15 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 		if (!o->n)
 			continue;
 		if (!itg_tid_in(pick->on, nr, o->tid)) {
-			/* Off a CPU, it takes them when it is back on one. */
-			if (itg_off_cpu(t, o->tid))
+			/*
+			 * Off a CPU, it takes them when it is back on one;
+			 * on one blocking the signal, a handler held up
+			 * (under emulation) may still end soon.
+			 */
+			if (itg_owed_waits(t, o->tid, t->backlog_tries <
+					ITG_BLOCKED_TRIES))
 				continue;
-			/* Gone, or blocking the signal (not its handler). */
+			/* Gone, or blocking the signal for longer. */
 			left += o->n;
 			t->backlog -= o->n;
 			o->n = 0;
