@@ -61,6 +61,7 @@ struct itg_timer {
 	struct itg_owed {
 		pid_t tid;	/* global tid */
 		u32 n;
+		ktime_t since;	/* first owed, or last sent: callback time */
 	} owed[ITG_OWED_SLOTS];
 	u32 backlog;		/* the sum of those */
 	u8 backlog_tries;	/* callbacks in a row that sent none of it */

@@ -139,16 +139,17 @@ enum itg_notify {
 #define ITG_STALL_MAX_NS	NSEC_PER_SEC
 /*
  * Expirations of a drawn timer waiting for a member on a CPU to take a
- * signal each: at most so many, for at most so many callbacks in a row
- * that could send none of them, each twice as far from the last as the
- * one before (min_period_ns, then 2, 4, ... 256 times it: 51.1 ms in all
- * at the default: longer than the emulator holds a vCPU back, and than a
- * preempted or briefly sleeping member stays off a CPU).
+ * signal each: at most so many; for at most so many callbacks in a row
+ * that could send no signal, each twice as far from the last as the one
+ * before (min_period_ns, then 2, 4, ... 256 times it, but never later
+ * than the timer's own pace), of which so many for a member on a CPU
+ * that blocks the signal; and, whatever goes meanwhile, so long for one
+ * member since it was owed them or last took one.
  */
 #define ITG_BACKLOG_MAX		32
 #define ITG_BACKLOG_TRIES	9
-/* Of those, the ones that wait for a member on a CPU blocking it: 3.1 ms. */
 #define ITG_BLOCKED_TRIES	5
+#define ITG_OWED_WAIT_NS	(50 * NSEC_PER_MSEC)
 
 static u32 itg_sat_add(u32 a, u64 b)
 {
@@ -733,7 +734,7 @@ static bool itg_owed_waits(struct itg_timer *t, pid_t tid, bool on_cpu_too)
  * all and ITG_OWED_SLOTS members; what does not fit is returned.  Caller
  * holds grp->lock.
  */
-static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k)
+static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k, ktime_t now)
 {
 	struct itg_owed *slot = NULL;
 	unsigned int i;
@@ -750,6 +751,8 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k)
 	if (!slot)
 		return k;
 	fit = min_t(u64, k, ITG_BACKLOG_MAX - t->backlog);
+	if (!slot->n)
+		slot->since = now;
 	slot->tid = tid;
 	slot->n += fit;
 	t->backlog += fit;
@@ -767,9 +770,11 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k)
  * went.  If it takes a signal now, the first new expiry goes there the
  * usual way; if not (it has ours pending, or runs the handler of a
  * recent one), the expiry is owed to it, rather than sent to another
- * member or folded.  More found at once mean the callback ran late (an interrupt
- * held up; under emulation, a vCPU the host did not run): the members on a
- * CPU used that time, and are owed them, shared evenly from one at random.
+ * member or folded (if it is one of the first ITG_OWED_SLOTS on a CPU
+ * looked at: those can be looked at again).  More found at once mean the
+ * callback ran late (an interrupt held up; under emulation, a vCPU the
+ * host did not run): the members on a CPU used that time, and are owed
+ * them, shared evenly from one at random.
  *
  * A member owed some takes one signal at a time, when it is on a CPU with
  * none pending (not while the runner's new one is for it), now and at the
@@ -777,8 +782,9 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k)
  * (preempted, or asleep: its burst ended) takes them when it runs again:
  * given to another member, they would move that member's samples to one
  * that ran on.  What was owed to a member gone, or on a CPU blocking the
- * signal beyond a handler's time, goes the usual way (below).  Beyond
- * ITG_BACKLOG_MAX owed, or ITG_OWED_SLOTS members, and after
+ * signal beyond a handler's time, goes the usual way (below), and so does
+ * what one member was owed for ITG_OWED_WAIT_NS without taking any.
+ * Beyond ITG_BACKLOG_MAX owed, or ITG_OWED_SLOTS members, and after
  * ITG_BACKLOG_TRIES callbacks in a row, ever further apart, that could
  * send none, the rest goes the usual way too (the runner's signal, a fold,
  * or a member that takes it).  Each expiry stays in exactly one signal.
@@ -786,7 +792,8 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k)
  */
 static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 				       struct itg_cpu_pick *pick,
-				       const struct itg_cpu_clock *clk, u64 n)
+				       const struct itg_cpu_clock *clk, u64 n,
+				       ktime_t now)
 {
 	enum itg_notify res = ITG_NOTIFY_SENT;
 	unsigned int i, nr = pick->nr_on, at;
@@ -797,10 +804,11 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 	if (n && nr && itg_cpu_on_time(t, pick->offered_on)) {
 		late = n - 1;
 		n = 1;
+		/* Owed only to one of those it can look at again. */
 		if (pick->on_free) {
 			runner = pick->on_tid;
-		} else {
-			left += itg_owe(t, pick->on_tid, 1);
+		} else if (itg_tid_in(pick->on, nr, pick->on_tid)) {
+			left += itg_owe(t, pick->on_tid, 1, now);
 			n = 0;
 		}
 		t->rnd ^= t->rnd << 13;
@@ -809,7 +817,7 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 		at = ((u64)t->rnd * nr) >> 32;
 		for (i = 0; i < nr && late; i++)
 			left += itg_owe(t, pick->on[(at + i) % nr],
-					div_u64(late + nr - 1 - i, nr));
+					div_u64(late + nr - 1 - i, nr), now);
 	}
 	rcu_read_lock();
 	for (i = 0; i < ITG_OWED_SLOTS; i++) {
@@ -817,7 +825,12 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 
 		if (!o->n)
 			continue;
-		if (!itg_tid_in(pick->on, nr, o->tid)) {
+		if (ktime_sub(now, o->since) > ITG_OWED_WAIT_NS) {
+			/* Owed too long: a sample so late misleads. */
+			left += o->n;
+			t->backlog -= o->n;
+			o->n = 0;
+		} else if (!itg_tid_in(pick->on, nr, o->tid)) {
 			/*
 			 * Off a CPU, it takes them when it is back on one;
 			 * on one blocking the signal, a handler held up
@@ -834,6 +847,7 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 			   itg_tid_in(pick->run, pick->nr_run, o->tid) &&
 			   itg_timer_to_runner(t, 1, o->tid)) {
 			o->n--;
+			o->since = now;
 			t->backlog--;
 			sent = true;
 		}
@@ -884,7 +898,7 @@ static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 	if (t->armed && clock >= t->next)
 		n = itg_timer_advance(t, clock);
 	if (draw)
-		res = itg_cpu_deliver(t, &pick, &clk, n);
+		res = itg_cpu_deliver(t, &pick, &clk, n, now);
 	else if (n || t->carry)
 		res = itg_timer_notify(t, n, 0);
 	floor = itg_timer_floor(t, res);
