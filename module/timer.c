@@ -50,7 +50,9 @@
 
 unsigned long itg_min_period_ns = 100 * NSEC_PER_USEC;
 
-static int itg_min_period_set(const char *val, const struct kernel_param *kp)
+/* Set the unsigned long parameter @kp to @val if it is in [@lo, @hi]. */
+static int itg_param_set_range(const char *val, const struct kernel_param *kp,
+			       unsigned long lo, unsigned long hi)
 {
 	unsigned long v;
 	int ret;
@@ -58,10 +60,15 @@ static int itg_min_period_set(const char *val, const struct kernel_param *kp)
 	ret = kstrtoul(val, 0, &v);
 	if (ret)
 		return ret;
-	if (v < ITG_MIN_PERIOD_LOW || v > NSEC_PER_SEC)
+	if (v < lo || v > hi)
 		return -EINVAL;
-	WRITE_ONCE(itg_min_period_ns, v);
+	WRITE_ONCE(*(unsigned long *)kp->arg, v);
 	return 0;
+}
+
+static int itg_min_period_set(const char *val, const struct kernel_param *kp)
+{
+	return itg_param_set_range(val, kp, ITG_MIN_PERIOD_LOW, NSEC_PER_SEC);
 }
 
 static const struct kernel_param_ops itg_min_period_ops = {
@@ -83,16 +90,7 @@ static unsigned long itg_inject_late_ns;
 
 static int itg_inject_late_set(const char *val, const struct kernel_param *kp)
 {
-	unsigned long v;
-	int ret;
-
-	ret = kstrtoul(val, 0, &v);
-	if (ret)
-		return ret;
-	if (v > NSEC_PER_SEC)
-		return -EINVAL;
-	WRITE_ONCE(itg_inject_late_ns, v);
-	return 0;
+	return itg_param_set_range(val, kp, 0, NSEC_PER_SEC);
 }
 
 static const struct kernel_param_ops itg_inject_late_ops = {

@@ -670,9 +670,9 @@ static void check_shares(struct __test_metadata *_metadata, uint32_t flags,
 		/*
 		 * The main thread sleeps but for arming and disarming: a
 		 * signal there only at those moments, when it may be the one
-		 * running.
+		 * running, and the disarm's own for what was still owed.
 		 */
-		EXPECT_LE(sig[0], 2);
+		EXPECT_LE(sig[0], 3);
 	}
 	close(fd);
 	signal(SIGPROF, SIG_DFL);
@@ -726,49 +726,72 @@ FIXTURE_TEARDOWN(late)
 	signal(SIGPROF, SIG_DFL);
 }
 
-TEST_F(late, late_callbacks_send_a_signal_per_expiry)
+/*
+ * One sample: PROF every 1 ms for @ms on two busy threads beside a
+ * sleeping one, callbacks @inject ns late.  Returns the percentage of the
+ * expirations folded into overruns; checks what holds whatever the host.
+ */
+static int late_sample(struct __test_metadata *_metadata, int fd,
+		       const char *inject, uint64_t ms)
 {
 	struct spinner s[3] = { {}, {}, { .sleep_only = true } };
-	uint64_t overruns;
 	struct itg_timer_get g;
+	uint64_t overruns;
 	int n, busy[2];
 
-	ASSERT_EQ(0, write_param(INJECT_LATE, "3000000"));
+	if (write_param(INJECT_LATE, inject))
+		return -1;
 	rec_reset();
 	install(SIGPROF);
-	spin_start(_metadata, s, 3, self->fd);
-	ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_PROF, MS, MS, 0, 0, NULL));
-	sleep_ns(SEC);
+	spin_start(_metadata, s, 3, fd);
+	if (itg_set(fd, ITG_TIMER_PROF, MS, MS, 0, 0, NULL))
+		return -1;
+	sleep_ns(ms * MS);
 	sig_block(SIGPROF, SIG_BLOCK);
-	ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
-	ASSERT_EQ(0, write_param(INJECT_LATE, "0"));
-	ASSERT_EQ(0, itg_get(self->fd, ITG_TIMER_PROF, &g));
+	if (itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL) ||
+	    write_param(INJECT_LATE, "0") || itg_get(fd, ITG_TIMER_PROF, &g))
+		return -1;
 	spin_join(s, 3);
 	sig_block(SIGPROF, SIG_UNBLOCK);
 	n = rec_sum(SIGPROF, SI_TIMER, &overruns);
 	busy[0] = rec_tid(s[0].tid);
 	busy[1] = rec_tid(s[1].tid);
-	TH_LOG("3 ms late: %d signals (busy %d, %d, asleep %d) + %llu overruns = %llu expirations",
-	       n, busy[0], busy[1], rec_tid(s[2].tid),
+	TH_LOG("%s ns late: %d signals (busy %d, %d, asleep %d) + %llu overruns = %llu expirations",
+	       inject, n, busy[0], busy[1], rec_tid(s[2].tid),
 	       (unsigned long long)overruns,
 	       (unsigned long long)g.expirations);
 	/* Every expiry in one signal: those owed at the disarm too. */
 	EXPECT_EQ(g.expirations, n + overruns);
-	ASSERT_GE(g.expirations, 200);
+	EXPECT_LE(100, g.expirations);
 	EXPECT_GT(busy[0], 0);
 	EXPECT_GT(busy[1], 0);
-	/*
-	 * A fold when the drawn thread has not taken its last signal yet, or
-	 * the backlog is full: a few.  Without the backlog: 5 of 7.  The
-	 * debug kernel takes longer than 1 ms over a signal.  On PREEMPT_RT,
-	 * where the callback is a thread, one busy thread took nearly every
-	 * signal and 63 % were folded (6.1-rt, 2026-12-02): not explained
-	 * yet, so only exactness is checked there.
-	 */
-	if (!itg_slow() && !itg_rt()) {
-		EXPECT_LE(overruns * 4, g.expirations);
+	if (!itg_slow() && !itg_rt())
 		EXPECT_EQ(0, rec_tid(s[2].tid));
-	}
+	return g.expirations ? (int)(100 * overruns / g.expirations) : -1;
+}
+
+/*
+ * Against the same run with callbacks on time, which measures what the
+ * host's own stalls fold, the 3 ms late ones may fold 40 points more at
+ * most.  Without owing, each late callback folds 5 of its 7: 81 % against
+ * 9 % (0.4.0, idle host); with it, 0 against 0 idle, 58 against 26 under
+ * stress-ng --cpu 2 (owing cannot outwait the host's longest stalls).  The debug kernel takes
+ * longer than 1 ms over a signal.  On PREEMPT_RT, where the callback is a
+ * thread, one busy thread took nearly every signal and 63 % were folded
+ * (6.1-rt, 2026-12-02): not explained yet, so only exactness is checked
+ * there.
+ */
+TEST_F(late, late_callbacks_send_a_signal_per_expiry)
+{
+	int on_time, late;
+
+	on_time = late_sample(_metadata, self->fd, "0", 500);
+	late = late_sample(_metadata, self->fd, "3000000", 1000);
+	ASSERT_LE(0, on_time);
+	ASSERT_LE(0, late);
+	TH_LOG("folded: %d %% on time, %d %% 3 ms late", on_time, late);
+	if (!itg_slow() && !itg_rt())
+		EXPECT_LE(late, on_time + 40);
 }
 
 TEST(sleeping_member_adds_nothing)

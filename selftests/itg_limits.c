@@ -246,6 +246,10 @@ TEST_F(limits, parameters_refuse_bad_values)
 	EXPECT_EQ(-EINVAL, write_param(PARAM("max_timers_per_user"), "x"));
 	EXPECT_EQ(-EINVAL, write_param(PARAM("min_period_ns"), "9999"));
 	EXPECT_EQ(-EINVAL, write_param(PARAM("min_period_ns"), "1000000001"));
+	EXPECT_EQ(-EINVAL, write_param(PARAM("inject_late_ns"), "1000000001"));
+	EXPECT_EQ(-EINVAL, write_param(PARAM("inject_late_ns"), "-1"));
+	EXPECT_EQ(-EINVAL, write_param(PARAM("inject_late_ns"), "x"));
+	EXPECT_EQ(0, read_param(PARAM("inject_late_ns")));
 	EXPECT_EQ(65536, read_param(PARAM("max_groups_per_user")));
 	EXPECT_EQ(100000, read_param(PARAM("min_period_ns")));
 }

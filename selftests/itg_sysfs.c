@@ -454,6 +454,26 @@ TEST(module_parameters_are_readable)
 	EXPECT_EQ(100000, atol(buf));
 }
 
+/*
+ * The fault injection of the selftests (inject_late_ns) is root's only:
+ * an unprivileged user can neither make every CPU-time callback late nor
+ * read it.
+ */
+TEST(inject_late_is_root_only)
+{
+	const char *path = "/sys/module/itimer_group/parameters/inject_late_ns";
+	int fd;
+
+	if (!geteuid())
+		SKIP(return, "run as nobody: root may write it");
+	fd = open(path, O_WRONLY);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EACCES, errno);
+	fd = open(path, O_RDONLY);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EACCES, errno);
+}
+
 /* Run itgstat with @args; its output in @out; its exit status. */
 static int itgstat(const char *args, char *out, size_t len)
 {
