@@ -316,22 +316,6 @@ static bool itg_pick_draw(struct itg_cpu_pick *pick, unsigned int k)
 }
 
 /*
- * Did @tid take one of the timer's recent signals (within
- * ITG_HANDLER_EXPIRATIONS)?  Then, blocking the signal with none pending,
- * it most likely runs that signal's handler.
- */
-static bool itg_pick_in_handler(const struct itg_cpu_pick *pick, pid_t tid)
-{
-	unsigned int i;
-
-	for (i = 0; pick->sent && i < ITG_OWED_SLOTS; i++)
-		if (pick->sent[i].tid == tid &&
-		    pick->exp - pick->sent[i].exp <= ITG_HANDLER_EXPIRATIONS)
-			return true;
-	return false;
-}
-
-/*
  * A member of @grp: a candidate for @pick's signal in @tier, ITG_PICK_RUN
  * (on a CPU) or ITG_PICK_WAIT (preempted, waiting for a CPU).  Those with
  * the signal pending already go one tier down.  Those on a CPU are also
@@ -348,15 +332,16 @@ static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
 	/* A look without the siglock: a hint, the send checks again. */
 	pending = sigismember(&tsk->pending.signal, pick->signo);
 	blocked = sigismember(&tsk->blocked, pick->signo);
-	if (blocked && (tier != ITG_PICK_RUN || pending ||
-			!itg_pick_in_handler(pick, task_pid_nr(tsk))))
+	if (blocked && (tier != ITG_PICK_RUN || pending || !pick->sent ||
+			!itg_sent_recently(pick->sent, pick->exp,
+					   task_pid_nr(tsk))))
 		return;
 	if (tier == ITG_PICK_RUN) {
 		if (pick->nr_on < ARRAY_SIZE(pick->on))
 			pick->on[pick->nr_on++] = task_pid_nr(tsk);
 		if (itg_pick_draw(pick, ++pick->offered_on)) {
 			pick->on_tid = task_pid_nr(tsk);
-			pick->on_free = !blocked && !pending;
+			pick->on_free = !pending;
 		}
 	}
 	if (blocked)

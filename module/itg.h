@@ -60,7 +60,8 @@ struct itg_timer {
 	/* Expirations owed a signal each, to members on a CPU (draw). */
 	struct itg_owed {
 		pid_t tid;	/* global tid */
-		u32 n;
+		u16 n;
+		u16 blocked;	/* callbacks that found it blocking on a CPU */
 		ktime_t since;	/* first owed, or last sent: callback time */
 	} owed[ITG_OWED_SLOTS];
 	u32 backlog;		/* the sum of those */
@@ -206,11 +207,29 @@ struct itg_cpu_pick {
 	pid_t on[4];			/* it now or after their handler */
 	unsigned int offered_on;	/* all of those, */
 	pid_t on_tid;			/* the one drawn among them, */
-	bool on_free;			/* and it takes a signal now */
+	bool on_free;			/* and it has none pending */
 	/* Those that block it may be in the handler of a recent one. */
 	const struct itg_sent *sent;	/* ITG_OWED_SLOTS of them, or NULL */
 	u32 exp;			/* expirations counted now */
 };
+
+/*
+ * Did @tid take one of the signals @sent remembers (ITG_OWED_SLOTS) within
+ * ITG_HANDLER_EXPIRATIONS of @exp, the expirations counted now?  Then, if
+ * it blocks the signal with none pending, it most likely runs the handler
+ * of that one, and takes a signal sent now as it returns from it.
+ */
+static inline bool itg_sent_recently(const struct itg_sent *sent, u32 exp,
+				     pid_t tid)
+{
+	unsigned int i;
+
+	for (i = 0; i < ITG_OWED_SLOTS; i++)
+		if (sent[i].tid == tid &&
+		    exp - sent[i].exp <= ITG_HANDLER_EXPIRATIONS)
+			return true;
+	return false;
+}
 
 /* cputime.c */
 int itg_cpu_init(void);

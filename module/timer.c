@@ -136,13 +136,13 @@ enum itg_notify {
 /* Longest back-off of a timer whose signal nobody takes. */
 #define ITG_STALL_MAX_NS	NSEC_PER_SEC
 /*
- * Expirations of a drawn timer waiting for a member on a CPU to take a
- * signal each: at most so many; for at most so many callbacks in a row
- * that could send no signal, each twice as far from the last as the one
- * before (min_period_ns, then 2, 4, ... 256 times it, but never later
- * than the timer's own pace), of which so many for a member on a CPU
- * that blocks the signal; and, whatever goes meanwhile, so long for one
- * member since it was owed them or last took one.
+ * Expirations of a drawn timer waiting for a member to take a signal
+ * each: at most so many; the callbacks that look for it come
+ * min_period_ns apart, twice as far after each one that could send none
+ * (up to 512 times min_period_ns, but never later than the timer's own
+ * pace); a member on a CPU that blocks the signal (beyond a handler's
+ * time) keeps what it is owed for so many callbacks; any member, for so
+ * long since it was owed them or last took one.
  */
 #define ITG_BACKLOG_MAX		32
 #define ITG_BACKLOG_TRIES	9
@@ -454,7 +454,14 @@ static bool itg_timer_to_runner(struct itg_timer *t, u64 n, pid_t runner)
 	if (!runner || (!n && !t->carry))
 		return false;
 	tsk = itg_member(t, runner);
-	if (!itg_takes(t, tsk) || !itg_may_signal(t, tsk))
+	if (!tsk || !itg_may_signal(t, tsk))
+		return false;
+	/*
+	 * One that blocks the signal only while in the handler of a recent
+	 * one of ours gets it as it returns (as from a per-thread timer).
+	 */
+	if (!itg_takes(t, tsk) &&
+	    !itg_sent_recently(t->sent, (u32)t->expirations, runner))
 		return false;
 	/*
 	 * Where the previous one is: looked at, never changed (not at
@@ -716,15 +723,29 @@ static bool itg_tid_in(const pid_t *tids, unsigned int nr, pid_t tid)
 }
 
 /*
- * May what is owed to @tid, a member of @t's group not among those on a
+ * May what is owed in @o, to a member of @t's group not among those on a
  * CPU that may take a signal, wait for it: off a CPU (a hint), or on one
- * if @on_cpu_too?  Caller has RCU.
+ * blocking the signal for less than ITG_BLOCKED_TRIES callbacks?  Caller
+ * has RCU.
  */
-static bool itg_owed_waits(struct itg_timer *t, pid_t tid, bool on_cpu_too)
+static bool itg_owed_waits(struct itg_timer *t, struct itg_owed *o)
 {
-	struct task_struct *tsk = itg_member(t, tid);
+	struct task_struct *tsk = itg_member(t, o->tid);
 
-	return tsk && (on_cpu_too || !READ_ONCE(tsk->on_cpu));
+	if (!tsk)
+		return false;
+	return !READ_ONCE(tsk->on_cpu) || ++o->blocked < ITG_BLOCKED_TRIES;
+}
+
+/* Does @t owe member @tid some expirations?  Caller holds grp->lock. */
+static bool itg_owes(const struct itg_timer *t, pid_t tid)
+{
+	unsigned int i;
+
+	for (i = 0; i < ITG_OWED_SLOTS; i++)
+		if (t->owed[i].n && t->owed[i].tid == tid)
+			return true;
+	return false;
 }
 
 /*
@@ -749,8 +770,10 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k, ktime_t now)
 	if (!slot)
 		return k;
 	fit = min_t(u64, k, ITG_BACKLOG_MAX - t->backlog);
-	if (!slot->n)
+	if (!slot->n) {
 		slot->since = now;
+		slot->blocked = 0;
+	}
 	slot->tid = tid;
 	slot->n += fit;
 	t->backlog += fit;
@@ -775,18 +798,18 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k, ktime_t now)
  * them, shared evenly from one at random.
  *
  * A member owed some takes one signal at a time, when it is on a CPU with
- * none pending (not while the runner's new one is for it), now and at the
- * next callbacks, min_period_ns apart while they send some; one off a CPU
- * (preempted, or asleep: its burst ended) takes them when it runs again:
- * given to another member, they would move that member's samples to one
- * that ran on.  What was owed to a member gone, or on a CPU blocking the
- * signal beyond a handler's time, goes the usual way (below), and so does
- * what one member was owed for ITG_OWED_WAIT_NS without taking any.
- * Beyond ITG_BACKLOG_MAX owed, or ITG_OWED_SLOTS members, and after
- * ITG_BACKLOG_TRIES callbacks in a row, ever further apart, that could
- * send none, the rest goes the usual way too (the runner's signal, a fold,
- * or a member that takes it).  Each expiry stays in exactly one signal.
- * Caller holds grp->lock.
+ * none pending (also while it runs the handler of a recent one: it takes
+ * the next as it returns), now and at the next callbacks, min_period_ns
+ * apart while they send some; a new expiry drawn to it goes after them.
+ * One off a CPU (preempted, or asleep: its burst ended) takes them when it
+ * runs again: given to another member, they would move that member's
+ * samples to one that ran on.  What was owed to a member gone, or on a
+ * CPU blocking the signal beyond a handler's time for ITG_BLOCKED_TRIES
+ * callbacks, goes the usual way (below), and so does what one member was
+ * owed for ITG_OWED_WAIT_NS without taking any, and what is beyond
+ * ITG_BACKLOG_MAX owed or ITG_OWED_SLOTS members (the runner's signal, a
+ * fold, or a member that takes it).  Each expiry stays in exactly one
+ * signal.  Caller holds grp->lock.
  */
 static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 				       struct itg_cpu_pick *pick,
@@ -802,8 +825,12 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 	if (n && nr && itg_cpu_on_time(t, pick->offered_on)) {
 		late = n - 1;
 		n = 1;
-		/* Owed only to one of those it can look at again. */
-		if (pick->on_free) {
+		/*
+		 * Owed only to one of those it can look at again; to one
+		 * owed some already, after those (the first goes below, and
+		 * the callbacks keep the backlog's pace).
+		 */
+		if (pick->on_free && !itg_owes(t, pick->on_tid)) {
 			runner = pick->on_tid;
 		} else if (itg_tid_in(pick->on, nr, pick->on_tid)) {
 			left += itg_owe(t, pick->on_tid, 1, now);
@@ -834,17 +861,16 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 			 * on one blocking the signal, a handler held up
 			 * (under emulation) may still end soon.
 			 */
-			if (itg_owed_waits(t, o->tid, t->backlog_tries <
-					ITG_BLOCKED_TRIES))
+			if (itg_owed_waits(t, o))
 				continue;
 			/* Gone, or blocking the signal for longer. */
 			left += o->n;
 			t->backlog -= o->n;
 			o->n = 0;
 		} else if (!(n && o->tid == runner) &&
-			   itg_tid_in(pick->run, pick->nr_run, o->tid) &&
 			   itg_timer_to_runner(t, 1, o->tid)) {
 			o->n--;
+			o->blocked = 0;
 			o->since = now;
 			t->backlog--;
 			sent = true;
@@ -859,13 +885,11 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 		}
 	}
 	rcu_read_unlock();
-	if (sent || !t->backlog) {
+	/* The pace of the callbacks while none of it goes. */
+	if (sent || !t->backlog)
 		t->backlog_tries = 0;
-	} else if (++t->backlog_tries >= ITG_BACKLOG_TRIES) {
-		/* Nobody on a CPU took one for so long: the usual way. */
-		left += t->backlog;
-		itg_timer_forgive(t);
-	}
+	else if (t->backlog_tries < ITG_BACKLOG_TRIES)
+		t->backlog_tries++;
 	n += left;
 	if (n || t->carry)
 		res = itg_timer_notify(t, n, runner);
