@@ -341,7 +341,7 @@ static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
 			pick->on[pick->nr_on++] = task_pid_nr(tsk);
 		if (itg_pick_draw(pick, ++pick->offered_on)) {
 			pick->on_tid = task_pid_nr(tsk);
-			pick->on_free = !pending;
+			pick->on_free = !blocked && !pending;
 		}
 	}
 	if (blocked)

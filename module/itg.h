@@ -207,7 +207,7 @@ struct itg_cpu_pick {
 	pid_t on[4];			/* it now or after their handler */
 	unsigned int offered_on;	/* all of those, */
 	pid_t on_tid;			/* the one drawn among them, */
-	bool on_free;			/* and it has none pending */
+	bool on_free;			/* and it takes a signal now */
 	/* Those that block it may be in the handler of a recent one. */
 	const struct itg_sent *sent;	/* ITG_OWED_SLOTS of them, or NULL */
 	u32 exp;			/* expirations counted now */

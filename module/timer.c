@@ -388,6 +388,21 @@ static bool itg_may_signal(struct itg_timer *t, struct task_struct *tsk)
 	       uid_eq(t->arm_uid, tcred->uid) || t->arm_cap_kill;
 }
 
+/*
+ * Forget the members signalled more than ITG_HANDLER_EXPIRATIONS ago, at
+ * each callback: the low bits of the count kept for them would wrap, and
+ * one signalled long ago could look recent again.
+ */
+static void itg_sent_age(struct itg_timer *t)
+{
+	u32 exp = (u32)t->expirations;
+	unsigned int i;
+
+	for (i = 0; i < ITG_OWED_SLOTS; i++)
+		if (exp - t->sent[i].exp > ITG_HANDLER_EXPIRATIONS)
+			t->sent[i].tid = 0;
+}
+
 /* Remember that @tid got a signal now, in place of the oldest such. */
 static void itg_timer_sent(struct itg_timer *t, pid_t tid)
 {
@@ -440,14 +455,36 @@ static bool itg_timer_send(struct itg_timer *t, struct task_struct *tsk, u64 n)
 }
 
 /*
+ * May @tsk, on a CPU and blocking @t's signal in what the draw took for
+ * the handler of a recent one (itg_sent_recently()), be sent one carrying
+ * @n expirations now, to be taken as it returns?  One expiry alone: a
+ * thread that ends blocks every signal first (glibc), and what is queued
+ * then is lost with it; nor while every signal is blocked (that, or a
+ * handler that blocks them all: it waits, owed, for the return).
+ */
+static bool itg_in_handler(struct itg_timer *t, struct task_struct *tsk,
+			   u64 n)
+{
+	sigset_t all;
+
+	if (n != 1 || t->carry || !READ_ONCE(tsk->on_cpu))
+		return false;
+	siginitsetinv(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	return !sigequalsets(&tsk->blocked, &all);
+}
+
+/*
  * A CPU-time expiry of a shared group: a signal to @runner, the member
  * drawn among those on a CPU (cputime.c), when it is not the thread where
  * our previous signal waits: that signal keeps what it carries, and the
  * profiler sees one more sample where folding would have hidden one.  The
  * expirations stay exact: each is in exactly one signal.  False if the
- * usual way must be taken.  Caller holds grp->lock and RCU.
+ * usual way must be taken.  @in_handler: the draw found @runner on a CPU,
+ * blocking the signal in the handler of a recent one (itg_in_handler()).
+ * Caller holds grp->lock and RCU.
  */
-static bool itg_timer_to_runner(struct itg_timer *t, u64 n, pid_t runner)
+static bool itg_timer_to_runner(struct itg_timer *t, u64 n, pid_t runner,
+				bool in_handler)
 {
 	struct task_struct *tsk;
 
@@ -456,12 +493,8 @@ static bool itg_timer_to_runner(struct itg_timer *t, u64 n, pid_t runner)
 	tsk = itg_member(t, runner);
 	if (!tsk || !itg_may_signal(t, tsk))
 		return false;
-	/*
-	 * One that blocks the signal only while in the handler of a recent
-	 * one of ours gets it as it returns (as from a per-thread timer).
-	 */
 	if (!itg_takes(t, tsk) &&
-	    !itg_sent_recently(t->sent, (u32)t->expirations, runner))
+	    !(in_handler && itg_in_handler(t, tsk, n)))
 		return false;
 	/*
 	 * Where the previous one is: looked at, never changed (not at
@@ -501,7 +534,7 @@ static enum itg_notify itg_timer_notify(struct itg_timer *t, u64 n,
 					       ITG_NOTIFY_STALLED;
 	}
 	rcu_read_lock();
-	if (itg_timer_to_runner(t, n, runner)) {
+	if (itg_timer_to_runner(t, n, runner, false)) {
 		ret = ITG_NOTIFY_SENT;
 		goto out;
 	}
@@ -759,6 +792,7 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k, ktime_t now)
 	unsigned int i;
 	u64 fit;
 
+	BUILD_BUG_ON(ITG_BACKLOG_MAX > U16_MAX);
 	for (i = 0; i < ITG_OWED_SLOTS; i++) {
 		if (t->owed[i].n && t->owed[i].tid == tid) {
 			slot = &t->owed[i];
@@ -868,7 +902,7 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 			t->backlog -= o->n;
 			o->n = 0;
 		} else if (!(n && o->tid == runner) &&
-			   itg_timer_to_runner(t, 1, o->tid)) {
+			   itg_timer_to_runner(t, 1, o->tid, true)) {
 			o->n--;
 			o->blocked = 0;
 			o->since = now;
@@ -879,7 +913,7 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 	/* Not on time, several new ones are spread the same way, now. */
 	for (i = 0; i < pick->nr_run && n > 1; i++) {
 		if (pick->run[i] != runner &&
-		    itg_timer_to_runner(t, 1, pick->run[i])) {
+		    itg_timer_to_runner(t, 1, pick->run[i], false)) {
 			n--;
 			sent = true;
 		}
@@ -914,6 +948,7 @@ static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 	u64 clock, wait, floor, n = 0;
 
 	/* A shared group's signal goes to a member drawn among the running. */
+	itg_sent_age(t);
 	pick.sent = t->sent;
 	pick.exp = (u32)t->expirations;
 	clock = itg_cpu_clock_of(t, &clk, draw ? &pick : NULL);

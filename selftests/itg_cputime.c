@@ -291,7 +291,14 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	EXPECT_LE(v, u + 8 * MS);
 	EXPECT_GE(v + 8 * MS, n);
 
-	/* A syscall loop: PROF moves, VIRTUAL only with the user ticks. */
+	/*
+	 * A syscall loop: PROF moves, VIRTUAL only with the user ticks.
+	 * PROF between an outer and an inner pair of clock readings, as
+	 * above: the inner pair alone was 1.2 and 11 ms short of PROF once
+	 * each (2026-12-02, 6.1 cloud and generic: a vCPU stalled between
+	 * the reads, which the thread's clock counts).
+	 */
+	b0 = thread_cpu();
 	v0 = used(fd, ITG_TIMER_VIRTUAL);
 	p0 = used(fd, ITG_TIMER_PROF);
 	u0 = thread_utime();
@@ -302,9 +309,10 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	u = thread_utime() - u0;
 	v = used(fd, ITG_TIMER_VIRTUAL) - v0;
 	p = used(fd, ITG_TIMER_PROF) - p0;
-	TH_LOG("brk loop %.3f ms CPU (%.3f ms user by rusage): VIRTUAL %.3f ms, PROF %.3f ms",
-	       c / 1e6, u / 1e6, v / 1e6, p / 1e6);
-	EXPECT_LE(p, c + MS);
+	b = thread_cpu() - b0;
+	TH_LOG("brk loop %.3f ms CPU (%.3f user, %.3f around): VIRTUAL %.3f ms, PROF %.3f ms",
+	       c / 1e6, u / 1e6, b / 1e6, v / 1e6, p / 1e6);
+	EXPECT_LE(p, b);
 	EXPECT_GE(p + 2 * MS, c);
 	EXPECT_LT(v, p / 2);
 	EXPECT_LE(v, u + 12 * MS);
@@ -844,7 +852,7 @@ static int take_pending_prof(uint64_t *o, int *bad)
  * the signal only as one that took a recent one (in a handler, for all the
  * module can see), a signal goes there each time, taken as it polls.
  * 0.5.0 owed them to that "handler" until it ended, which it never did,
- * and then folded them: 459 of 510 expirations.
+ * and then folded them: 376 of 500 expirations.
  */
 TEST(blocking_poller_gets_a_signal_per_expiry)
 {
