@@ -332,7 +332,7 @@ static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
 	/* A look without the siglock: a hint, the send checks again. */
 	pending = sigismember(&tsk->pending.signal, pick->signo);
 	blocked = sigismember(&tsk->blocked, pick->signo);
-	if (blocked && (tier != ITG_PICK_RUN || pending || !pick->sent ||
+	if (blocked && (tier != ITG_PICK_RUN || !pick->sent ||
 			!itg_sent_recently(pick->sent, pick->exp,
 					   task_pid_nr(tsk))))
 		return;

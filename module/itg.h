@@ -45,7 +45,7 @@ struct itg_user;
  * running the handler of one of those for so many expirations after it.
  */
 #define ITG_OWED_SLOTS		4
-#define ITG_HANDLER_EXPIRATIONS	2
+#define ITG_HANDLER_EXPIRATIONS	4
 
 struct itg_timer {
 	struct hrtimer hrt;
