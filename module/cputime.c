@@ -219,9 +219,18 @@ static void itg_probe_switch(void *data, bool preempt,
 	struct itg_cpu_slot *slot = this_cpu_ptr(&itg_slots);
 	struct itg_group *grp;
 
+	/*
+	 * Still runnable: preempted in the kernel, or on its way back to
+	 * user mode (schedule() with TASK_RUNNING: the tracepoint does not
+	 * call that a preemption; on PREEMPT_RT the callback's thread takes
+	 * the CPU from a member there), or (PREEMPT_RT) waiting for a
+	 * spinlock_t, which sleeps there but is no sleep of the thread's own.
+	 * It still runs, for the draw.
+	 */
 	if (slot->task == prev)
 		itg_slot_stop(slot, READ_ONCE(prev->se.sum_exec_runtime),
-			      preempt ? next : NULL);
+			      preempt || prev_state == TASK_RUNNING ||
+			      (prev_state & TASK_RTLOCK_WAIT) ? next : NULL);
 	else if (slot->prev_by && !(next->flags & PF_KTHREAD))
 		/* A user task runs here: the member is no longer next. */
 		WRITE_ONCE(slot->prev_by, NULL);
@@ -356,11 +365,12 @@ static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
 
 /*
  * The member last switched out of a CPU whose slot is empty: if it was
- * preempted and still waits for a CPU, with only kernel threads run there
- * since, a candidate (ITG_PICK_WAIT: used when none runs), or even a
- * running one, on this CPU, when a kernel thread is reading (the callback
- * of PREEMPT_RT is a thread that has just preempted the member it
- * interrupts).  Caller holds RCU.
+ * preempted (or waits for a spinlock_t of PREEMPT_RT) and still waits for
+ * a CPU (or that lock), with only kernel threads run there since, a
+ * candidate (ITG_PICK_WAIT: used when none runs), or even a running one,
+ * on this CPU, when a kernel thread is reading (the callback of
+ * PREEMPT_RT is a thread that has just preempted the member it
+ * interrupts, or holds a lock it waits for).  Caller holds RCU.
  */
 static void itg_pick_preempted(struct itg_group *grp,
 			       struct itg_cpu_pick *pick,
@@ -381,7 +391,9 @@ static void itg_pick_preempted(struct itg_group *grp,
 	if (prev != grp || !by)
 		return;
 	tsk = pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
-	if (!tsk || !READ_ONCE(tsk->on_rq) || READ_ONCE(tsk->on_cpu))
+	if (!tsk || READ_ONCE(tsk->on_cpu) ||
+	    (!READ_ONCE(tsk->on_rq) &&
+	     !(READ_ONCE(tsk->__state) & TASK_RTLOCK_WAIT)))
 		return;
 	/*
 	 * Preempted here by the kernel thread that runs this callback (RT's

@@ -455,9 +455,9 @@ static bool itg_timer_send(struct itg_timer *t, struct task_struct *tsk, u64 n)
 }
 
 /*
- * May @tsk, on a CPU and blocking @t's signal in what the draw took for
- * the handler of a recent one (itg_sent_recently()), be sent one carrying
- * @n expirations now, to be taken as it returns?  One expiry alone: a
+ * May @tsk, blocking @t's signal in what the draw took for the handler of
+ * a recent one (itg_sent_recently(), on a CPU or preempted by the callback)
+ * be sent one carrying @n expirations now, to be taken as it returns?  One expiry alone: a
  * thread that ends blocks every signal first (glibc), and what is queued
  * then is lost with it; nor while every signal is blocked (that, or a
  * handler that blocks them all: it waits, owed, for the return).
@@ -467,7 +467,7 @@ static bool itg_in_handler(struct itg_timer *t, struct task_struct *tsk,
 {
 	sigset_t all;
 
-	if (n != 1 || t->carry || !READ_ONCE(tsk->on_cpu))
+	if (n != 1 || t->carry)
 		return false;
 	siginitsetinv(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
 	return !sigequalsets(&tsk->blocked, &all);

@@ -794,9 +794,10 @@ static int late_sample(struct __test_metadata *_metadata, int fd,
  * 9 % (0.4.0, idle host); with it, 0 against 0 idle, 58 against 26 under
  * stress-ng --cpu 2 (owing cannot outwait the host's longest stalls).  The debug kernel takes
  * longer than 1 ms over a signal.  On PREEMPT_RT, where the callback is a
- * thread, one busy thread took nearly every signal and 63 % were folded
- * (6.1-rt, 2026-12-02): not explained yet, so only exactness is checked
- * there.
+ * thread, 0.5.0 gave one busy thread nearly every signal and folded 26 to
+ * 69 % (a member the callback's thread took the CPU from on its way back
+ * to user mode was not counted as running); 0.5.1: 0 % on two CPUs, 5 %
+ * on one (6.1-rt).
  */
 static void late_pair(struct __test_metadata *_metadata, int fd,
 		      bool one_cpu)
@@ -808,7 +809,7 @@ static void late_pair(struct __test_metadata *_metadata, int fd,
 	ASSERT_LE(0, on_time);
 	ASSERT_LE(0, late);
 	TH_LOG("folded: %d %% on time, %d %% 3 ms late", on_time, late);
-	if (!itg_slow() && !itg_rt())
+	if (!itg_slow())
 		EXPECT_LE(late, on_time + 40);
 }
 
