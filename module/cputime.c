@@ -397,11 +397,12 @@ static void itg_pick_preempted(struct itg_group *grp,
 		return;
 	/*
 	 * Preempted here by the kernel thread that runs this callback (RT's
-	 * timer thread, maybe after others that ran first): running.
+	 * timer thread, maybe after others that ran first): running.  Not
+	 * when a user task took the CPU (@by, running now): waiting.
 	 */
 	if (slot == raw_cpu_ptr(&itg_slots) &&
 	    task_cpu(tsk) == raw_smp_processor_id() &&
-	    (by == current || (current->flags & PF_KTHREAD)))
+	    (current->flags & PF_KTHREAD))
 		itg_pick_offer(pick, tsk, ITG_PICK_RUN);
 	else
 		itg_pick_offer(pick, tsk, ITG_PICK_WAIT);
