@@ -57,12 +57,14 @@ struct itg_cpu_slot {
 	u64 ut, st;			/* task's utime, stime at slot start */
 	/*
 	 * The member last switched out here, while preempted, and by what
-	 * (compared, never dereferenced): on PREEMPT_RT the timer callback
-	 * is a thread that has just preempted it.
+	 * (compared, never dereferenced), a kernel thread or not: on
+	 * PREEMPT_RT the timer callback is a thread that has just preempted
+	 * it.
 	 */
 	struct itg_group *prev_grp;
 	pid_t prev_tid;
 	const struct task_struct *prev_by;
+	bool prev_kthread;
 };
 
 static DEFINE_PER_CPU(struct itg_cpu_slot, itg_slots);
@@ -187,7 +189,8 @@ static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt,
 	slot->grp = NULL;
 	slot->prev_grp = by ? grp : NULL;
 	slot->prev_tid = task_pid_nr(tsk);
-	slot->prev_by = by;
+	WRITE_ONCE(slot->prev_by, by);
+	slot->prev_kthread = by && (by->flags & PF_KTHREAD);
 	write_seqcount_end(&slot->seq);
 
 	d = rt > slot->rt ? rt - slot->rt : 0;
@@ -380,12 +383,14 @@ static void itg_pick_preempted(struct itg_group *grp,
 	struct task_struct *tsk;
 	struct itg_group *prev;
 	unsigned int seq;
+	bool kthread;
 	pid_t tid;
 
 	do {
 		seq = read_seqcount_begin(&slot->seq);
 		prev = slot->prev_grp;
 		tid = slot->prev_tid;
+		kthread = slot->prev_kthread;
 	} while (read_seqcount_retry(&slot->seq, seq));
 	by = READ_ONCE(slot->prev_by);
 	if (prev != grp || !by)
@@ -396,11 +401,12 @@ static void itg_pick_preempted(struct itg_group *grp,
 	     !(READ_ONCE(tsk->__state) & TASK_RTLOCK_WAIT)))
 		return;
 	/*
-	 * Preempted here by the kernel thread that runs this callback (RT's
-	 * timer thread, maybe after others that ran first): running.  Not
-	 * when a user task took the CPU (@by, running now): waiting.
+	 * Preempted here by a kernel thread, with only kernel threads run
+	 * since, and one of them runs this callback (RT's timer thread,
+	 * maybe after others that ran first): running.  Not when a user task
+	 * took the CPU: waiting.
 	 */
-	if (slot == raw_cpu_ptr(&itg_slots) &&
+	if (slot == raw_cpu_ptr(&itg_slots) && kthread &&
 	    task_cpu(tsk) == raw_smp_processor_id() &&
 	    (current->flags & PF_KTHREAD))
 		itg_pick_offer(pick, tsk, ITG_PICK_RUN);

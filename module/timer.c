@@ -455,22 +455,25 @@ static bool itg_timer_send(struct itg_timer *t, struct task_struct *tsk, u64 n)
 }
 
 /*
- * May @tsk, blocking @t's signal in what the draw took for the handler of
- * a recent one (itg_sent_recently(), on a CPU or preempted by the callback)
- * be sent one carrying @n expirations now, to be taken as it returns?  One expiry alone: a
- * thread that ends blocks every signal first (glibc), and what is queued
- * then is lost with it; nor while every signal is blocked (that, or a
- * handler that blocks them all: it waits, owed, for the return).
+ * May @tsk, a member that @pick (this callback's draw) found on a CPU (or
+ * preempted by the callback), blocking @t's signal after it took a recent
+ * one (in its handler, most likely), be sent one carrying @n expirations
+ * now, to be taken as it returns?  Only if it still looks so, for one
+ * expiry alone, and not while it blocks every classic signal: a thread
+ * that ends does that first (glibc; musl leaves its own three realtime
+ * ones), and what is queued then is lost with it (a handler that blocks
+ * them all waits, owed, for its return).
  */
 static bool itg_in_handler(struct itg_timer *t, struct task_struct *tsk,
-			   u64 n)
+			   u64 n, const struct itg_cpu_pick *pick)
 {
-	sigset_t all;
+	unsigned long all = (1UL << (SIGRTMIN - 1)) - 1;
 
-	if (n != 1 || t->carry)
+	all &= ~(sigmask(SIGKILL) | sigmask(SIGSTOP));
+	if (n != 1 || t->carry || !pick || !pick->sent ||
+	    !itg_sent_recently(pick->sent, pick->exp, task_pid_nr(tsk)))
 		return false;
-	siginitsetinv(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
-	return !sigequalsets(&tsk->blocked, &all);
+	return (READ_ONCE(tsk->blocked.sig[0]) & all) != all;
 }
 
 /*
@@ -479,12 +482,12 @@ static bool itg_in_handler(struct itg_timer *t, struct task_struct *tsk,
  * our previous signal waits: that signal keeps what it carries, and the
  * profiler sees one more sample where folding would have hidden one.  The
  * expirations stay exact: each is in exactly one signal.  False if the
- * usual way must be taken.  @in_handler: the draw found @runner on a CPU,
- * blocking the signal in the handler of a recent one (itg_in_handler()).
+ * usual way must be taken.  With @pick (the draw found @runner on a CPU),
+ * also to one in the handler of a recent signal (itg_in_handler()).
  * Caller holds grp->lock and RCU.
  */
 static bool itg_timer_to_runner(struct itg_timer *t, u64 n, pid_t runner,
-				bool in_handler)
+				const struct itg_cpu_pick *pick)
 {
 	struct task_struct *tsk;
 
@@ -493,9 +496,9 @@ static bool itg_timer_to_runner(struct itg_timer *t, u64 n, pid_t runner,
 	tsk = itg_member(t, runner);
 	if (!tsk || !itg_may_signal(t, tsk))
 		return false;
-	if (!itg_takes(t, tsk) &&
-	    !(in_handler && itg_in_handler(t, tsk, n)))
+	if (!itg_takes(t, tsk) && !itg_in_handler(t, tsk, n, pick))
 		return false;
+
 	/*
 	 * Where the previous one is: looked at, never changed (not at
 	 * @runner if it took it since).
@@ -534,7 +537,7 @@ static enum itg_notify itg_timer_notify(struct itg_timer *t, u64 n,
 					       ITG_NOTIFY_STALLED;
 	}
 	rcu_read_lock();
-	if (itg_timer_to_runner(t, n, runner, false)) {
+	if (itg_timer_to_runner(t, n, runner, NULL)) {
 		ret = ITG_NOTIFY_SENT;
 		goto out;
 	}
@@ -902,7 +905,7 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 			t->backlog -= o->n;
 			o->n = 0;
 		} else if (!(n && o->tid == runner) &&
-			   itg_timer_to_runner(t, 1, o->tid, true)) {
+			   itg_timer_to_runner(t, 1, o->tid, pick)) {
 			o->n--;
 			o->blocked = 0;
 			o->since = now;
@@ -913,7 +916,7 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 	/* Not on time, several new ones are spread the same way, now. */
 	for (i = 0; i < pick->nr_run && n > 1; i++) {
 		if (pick->run[i] != runner &&
-		    itg_timer_to_runner(t, 1, pick->run[i], false)) {
+		    itg_timer_to_runner(t, 1, pick->run[i], NULL)) {
 			n--;
 			sent = true;
 		}
@@ -943,13 +946,19 @@ static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 {
 	struct itg_cpu_pick pick = { .signo = t->signo, .rnd = &t->rnd };
 	bool draw = !t->grp->key && !t->thread && !t->nosignal;
+	struct itg_sent sent[ITG_OWED_SLOTS];
 	enum itg_notify res = ITG_NOTIFY_SENT;
 	struct itg_cpu_clock clk;
 	u64 clock, wait, floor, n = 0;
 
-	/* A shared group's signal goes to a member drawn among the running. */
+	/*
+	 * A shared group's signal goes to a member drawn among the running.
+	 * Who took a recent signal, as the draw saw it: the sends of this
+	 * callback do not change it.
+	 */
 	itg_sent_age(t);
-	pick.sent = t->sent;
+	memcpy(sent, t->sent, sizeof(sent));
+	pick.sent = sent;
 	pick.exp = (u32)t->expirations;
 	clock = itg_cpu_clock_of(t, &clk, draw ? &pick : NULL);
 	if (t->armed && clock >= t->next)
