@@ -462,6 +462,7 @@ TEST(storm_of_stalled_timers_spares_a_victim)
 	struct storm st;
 	uint64_t t0, t1;
 	pid_t victim;
+	int i;
 
 	if (geteuid())
 		SKIP(return, "needs root to run processes of two users");
@@ -504,8 +505,13 @@ TEST(storm_of_stalled_timers_spares_a_victim)
 	attacked = rate(count, 2 * SEC);
 	cb1 = counter("callbacks");
 	t1 = mono_ns();
-	/* One more window if the host took time from this one. */
-	if (attacked < 0.9 * alone0) {
+	/*
+	 * Up to two more windows if the host took time from this one (the
+	 * victim's best: the storm's cost is the same in each).  With one
+	 * more, a CI replica once saw at most 0.889 of the rate alone
+	 * (2026-12-02, 6.1 cloud); the same build then gave 0.98 and 1.0.
+	 */
+	for (i = 0; i < 2 && attacked < 0.9 * alone0; i++) {
 		double again = rate(count, 2 * SEC);
 
 		attacked = again > attacked ? again : attacked;
