@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -52,13 +53,14 @@ static uint64_t exact_cpu(void)
 }
 
 static atomic_int fired;
-static uint64_t fired_thread_cpu, fired_process_cpu;
+static uint64_t fired_thread_cpu, fired_process_cpu, fired_mono;
 
 static void cpu_handler(int sig, siginfo_t *si, void *uc)
 {
 	if (!atomic_load(&fired)) {
 		fired_thread_cpu = thread_cpu();
 		fired_process_cpu = exact_cpu();
+		fired_mono = now_ns(CLOCK_MONOTONIC);
 	}
 	atomic_fetch_add(&fired, 1);
 	rec_handler(sig, si, uc);
@@ -111,26 +113,120 @@ static void busy_until_fired(void)
 }
 
 /*
+ * A companion: a CLOCK_MONOTONIC POSIX timer (an hrtimer, as the module's
+ * CPU-time expiry is) every PEER_NS to this thread, whose lateness at
+ * each signal is kept with the time it came.  On a busy host, interrupts
+ * reach the guest late while its vCPU runs on (QEMU's timers run in
+ * another host thread): the thread's CPU clock counts on, and every
+ * hrtimer of that moment fires late alike.
+ */
+#define PEER_NS		(500 * 1000)
+#define PEER_LOG	1024
+
+static struct {
+	uint64_t at, late;
+} peer_log[PEER_LOG];
+static unsigned int nr_peer;
+static uint64_t peer_start, peer_ticks;
+
+static void peer_handler(int sig, siginfo_t *si, void *uc)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC), due;
+
+	/* Late since the first expiry it brings (the overruns are later). */
+	due = peer_start + (peer_ticks + 1) * PEER_NS;
+	peer_ticks += 1 + (si->si_overrun > 0 ? si->si_overrun : 0);
+	peer_log[nr_peer % PEER_LOG].at = now;
+	peer_log[nr_peer % PEER_LOG].late = now > due ? now - due : 0;
+	nr_peer++;
+}
+
+static int peer_start_timer(timer_t *id)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID,
+				.sigev_signo = SIGUSR2 };
+	struct itimerspec its = { .it_value.tv_nsec = PEER_NS,
+				  .it_interval.tv_nsec = PEER_NS };
+	struct sigaction sa = { .sa_sigaction = peer_handler,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	sev._sigev_un._tid = itg_gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, id))
+		return -1;
+	nr_peer = 0;
+	peer_ticks = 0;
+	peer_start = now_ns(CLOCK_MONOTONIC);
+	return timer_settime(*id, 0, &its, NULL);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * How much later than usual the companion came at a time in [@from,
+ * @to]: its latest there minus its median over the sample (under TCG
+ * an hrtimer is 1 to 3 ms late on an idle host, and the module's expiry
+ * is one too).
+ */
+static uint64_t peer_late_in(uint64_t from, uint64_t to)
+{
+	static uint64_t sorted[PEER_LOG];
+	unsigned int i, n = nr_peer < PEER_LOG ? nr_peer : PEER_LOG;
+	uint64_t late = 0;
+
+	for (i = 0; i < n; i++) {
+		sorted[i] = peer_log[i].late;
+		if (peer_log[i].at >= from && peer_log[i].at <= to &&
+		    peer_log[i].late > late)
+			late = peer_log[i].late;
+	}
+	if (!n)
+		return 0;
+	qsort(sorted, n, sizeof(sorted[0]), cmp_u64);
+	return late > sorted[n / 2] ? late - sorted[n / 2] : 0;
+}
+
+/*
  * One-shot of 200 ms of CPU on this busy thread: the module's timer, then
  * the native setitimer of the same type.  Returns the lateness of ours by
- * CLOCK_THREAD_CPUTIME_ID, and in *@native_err the native one's; prints
- * both.
+ * CLOCK_THREAD_CPUTIME_ID from the call of the ioctl that armed it, and
+ * in *@native_err the native one's; for PROF also in *@peer_late how much
+ * later than usual the companion hrtimer came about the expiry; prints
+ * them.
  */
 static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
-			     int which, int sig, int64_t *native_err)
+			     int which, int sig, int64_t *peer_late,
+			     int64_t *native_err)
 {
 	struct itimerval native = { .it_value = { 0, 200000 } };
+	bool peer = which == ITIMER_PROF;
+	uint64_t t0, w = ONESHOT_LATE_NS;
 	int64_t ours, theirs;
-	uint64_t t0;
+	timer_t id;
 
 	install(sig);
 	fired = 0;
 	rec_reset();
+	*peer_late = 0;
+	/* Its signals are CPU time of the thread: PROF only. */
+	if (peer && peer_start_timer(&id))
+		return INT64_MIN;
 	t0 = thread_cpu();
 	if (itg_set(fd, which, 200 * MS, 0, 0, 0, NULL))
 		return INT64_MIN;
 	busy_until_fired();
 	ours = fired_thread_cpu - t0 - 200 * MS;
+	if (peer) {
+		timer_delete(id);
+		signal(SIGUSR2, SIG_DFL);
+		*peer_late = peer_late_in(fired_mono - w, fired_mono + w);
+	}
 
 	fired = 0;
 	rec_reset();
@@ -139,9 +235,9 @@ static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
 	busy_until_fired();
 	theirs = fired_thread_cpu - t0 - 200 * MS;
 	*native_err = theirs;
-	TH_LOG("%s 200 ms one-shot, late by thread CPU: module %+.3f ms, native %+.3f",
+	TH_LOG("%s 200 ms one-shot: module %+.3f ms late (an hrtimer +%.3f), native %+.3f",
 	       which == ITIMER_PROF ? "ITIMER_PROF" : "ITIMER_VIRTUAL",
-	       ours / 1e6, theirs / 1e6);
+	       ours / 1e6, *peer_late / 1e6, theirs / 1e6);
 	signal(sig, SIG_DFL);
 	return ours;
 }
@@ -150,27 +246,32 @@ static void check_oneshot(struct __test_metadata *_metadata, int which,
 			  int sig)
 {
 	int fd = itg_open(O_CLOEXEC), try;
-	int64_t err = INT64_MIN, native = 0;
+	int64_t err = INT64_MIN, native = 0, peer = 0;
 
 	if (itg_slow())
 		SKIP(return, "accuracy is not measured on the debug kernel");
 	ASSERT_LE(0, fd);
 	/*
-	 * Up to three samples ride out host noise.  VIRTUAL follows the
-	 * kernel's tick-sampled utime, which a busy host makes lag the CPU
-	 * clock: it may be as late as the native one of the same sample.
+	 * Up to three samples ride out host noise.  PROF may be 2 ms late,
+	 * and as much later as an hrtimer came about its expiry than usual:
+	 * on a busy host the guest's vCPU stalls and its clocks count on
+	 * (stress-ng on both host CPUs: 2.4 to 20 ms late, the hrtimer up to
+	 * 33 ms).
+	 * VIRTUAL follows the kernel's tick-sampled utime, which a busy host
+	 * makes lag the CPU clock: it may be as late as the native one of
+	 * the same sample.
 	 */
 	for (try = 0; try < 3; try++) {
-		err = oneshot_error(_metadata, fd, which, sig, &native);
+		err = oneshot_error(_metadata, fd, which, sig, &peer, &native);
 		ASSERT_NE(INT64_MIN, err);
 		/* Never early, in any sample. */
 		ASSERT_GE(err, 0);
 		if (which == ITIMER_VIRTUAL && err <= native)
 			err = 0;
-		if (err <= (int64_t)ONESHOT_LATE_NS)
+		if (err <= (int64_t)ONESHOT_LATE_NS + peer)
 			break;
 	}
-	EXPECT_LE(err, (int64_t)ONESHOT_LATE_NS);
+	EXPECT_LE(err, (int64_t)ONESHOT_LATE_NS + peer);
 	close(fd);
 }
 
@@ -321,6 +422,64 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	close(fd);
 }
 
+#if __has_builtin(__builtin_ia32_rdtsc)
+#define tsc() __builtin_ia32_rdtsc()
+#else
+#define tsc() 0ULL	/* no host stalls seen: every bound applies */
+#endif
+
+/*
+ * Host stalls a spinner sat through: time its CPU clock counted while its
+ * loop stood still.  Under emulation a vCPU the host does not run counts
+ * as CPU time of the thread on it, which can take no signal then: the
+ * module draws it (it is on a CPU), its signals wait or go to another.
+ * A loop standing still while its clock does not count (preempted in the
+ * guest, asleep) is no stall.  By the TSC, calibrated at spin_start().
+ */
+struct held {
+	uint64_t tsc, cpu, ns;
+};
+
+#define HELD_MIN_NS	(1000 * 1000)
+static uint64_t held_min_cycles = UINT64_MAX;
+static double ns_per_cycle;
+
+static void held_calibrate(void)
+{
+	uint64_t m0 = now_ns(CLOCK_MONOTONIC), c0 = tsc(), c;
+
+	sleep_ns(20 * MS);
+	c = tsc() - c0;
+	if (!c)
+		return;
+	ns_per_cycle = (double)(now_ns(CLOCK_MONOTONIC) - m0) / c;
+	held_min_cycles = HELD_MIN_NS / ns_per_cycle;
+}
+
+static void held_start(struct held *h)
+{
+	h->cpu = thread_cpu();
+	h->tsc = tsc();
+	h->ns = 0;
+}
+
+/* In a spin loop that read the TSC at @prev, then at @now. */
+static inline void held_note(struct held *h, uint64_t prev, uint64_t now)
+{
+	int64_t held, gap, run;
+	uint64_t cpu;
+
+	if (now - prev < held_min_cycles || now < prev)
+		return;
+	cpu = thread_cpu();
+	gap = (now - prev) * ns_per_cycle;
+	run = (now - h->tsc) * ns_per_cycle - gap;
+	held = (int64_t)(cpu - h->cpu) - run;
+	h->ns += held < 0 ? 0 : held > gap ? gap : held;
+	h->cpu = cpu;
+	h->tsc = tsc();
+}
+
 struct spinner {
 	pthread_t th;
 	pid_t tid;
@@ -331,6 +490,7 @@ struct spinner {
 	uint64_t duty_spin_ms;	/* spins of this many ms (default 1) */
 	bool sleep_only;	/* never spin: a member that sleeps */
 	uint64_t cpu_at_arm, cpu_at_fire;
+	struct held held;
 };
 
 static atomic_bool spin_stop;
@@ -339,7 +499,7 @@ static atomic_int spin_ready;
 static void *spinner_fn(void *arg)
 {
 	struct spinner *s = arg;
-	uint64_t t;
+	uint64_t t, prev, now;
 
 	s->tid = itg_gettid();
 	if (s->go_private && itg_scope(s->fd, ITG_SCOPE_PRIVATE, NULL))
@@ -350,6 +510,8 @@ static void *spinner_fn(void *arg)
 			    NULL))
 			return (void *)1;
 	}
+	held_start(&s->held);
+	prev = tsc();
 	atomic_fetch_add(&spin_ready, 1);
 	while (!atomic_load(&spin_stop)) {
 		if (s->sleep_only) {
@@ -359,12 +521,18 @@ static void *spinner_fn(void *arg)
 		}
 		if (s->duty_sleep_us) {
 			t = thread_cpu();
-			while (thread_cpu() - t < (s->duty_spin_ms ?: 1) * MS)
-				;
+			while (thread_cpu() - t < (s->duty_spin_ms ?: 1) * MS) {
+				now = tsc();
+				held_note(&s->held, prev, now);
+				prev = now;
+			}
 			usleep(s->duty_sleep_us);
 		}
 		if (s->private_prof && !s->cpu_at_fire && rec_tid(s->tid))
 			s->cpu_at_fire = thread_cpu();
+		now = tsc();
+		held_note(&s->held, prev, now);
+		prev = now;
 	}
 	return NULL;
 }
@@ -372,6 +540,8 @@ static void *spinner_fn(void *arg)
 static void spin_start(struct __test_metadata *_metadata, struct spinner *s,
 		       int n, int fd)
 {
+	if (held_min_cycles == UINT64_MAX)
+		held_calibrate();
 	atomic_store(&spin_stop, false);
 	atomic_store(&spin_ready, 0);
 	atomic_store(&nr_spin_clocks, 0);
@@ -393,6 +563,28 @@ static void spin_join(struct spinner *s, int n)
 	atomic_store(&spin_stop, true);
 	for (int i = 0; i < n; i++)
 		pthread_join(s[i].th, NULL);
+}
+
+/*
+ * After spin_join(): did the host hold the vCPUs of the first @n
+ * spinners for more than 10 % of @cpu_ns, their CPU time in the sample?
+ * Then, on two CPUs, shares of signals say more about the host than about
+ * the draw (stress-ng on both host CPUs: 23 % of the expirations for a
+ * thread with 51 % of the CPU, held 24 to 66 % of the time; an idle host:
+ * 2 to 7 %, handlers and interrupts longer than HELD_MIN_NS included).
+ */
+static bool host_held(struct __test_metadata *_metadata,
+		      const struct spinner *s, int n, uint64_t cpu_ns)
+{
+	uint64_t held = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		held += s[i].held.ns;
+	TH_LOG("the host held the spinners' vCPUs %.1f ms (their CPU time %.1f ms)%s",
+	       held / 1e6, cpu_ns / 1e6,
+	       held * 10 > cpu_ns ? ": shares not judged" : "");
+	return held * 10 > cpu_ns;
 }
 
 /*
@@ -593,12 +785,13 @@ static void check_shares(struct __test_metadata *_metadata, uint32_t flags,
 	struct itg_timer_set set = { .size = sizeof(set),
 				     .which = ITG_TIMER_PROF, .flags = flags,
 				     .value_ns = MS, .interval_ns = MS };
-	int fd = itg_open(O_CLOEXEC), n, i, j, sig[4];
+	int fd = itg_open(O_CLOEXEC), n, i, sig[4];
 	uint64_t c0[4], cpu[4], exp[4] = {}, total = 0, overruns;
 	static const char * const names[] = { "main", "busy", "third",
 					      "asleep" };
 	double bound = one_cpu ? 10 : 25;
 	struct itg_timer_get g;
+	bool held;
 	cpu_set_t all, cpu0;
 	pid_t tid[4];
 
@@ -633,9 +826,7 @@ static void check_shares(struct __test_metadata *_metadata, uint32_t flags,
 		tid[i + 1] = s[i].tid;
 	for (i = 0; i < 4; i++) {
 		sig[i] = rec_tid(tid[i]);
-		for (j = 0; j < rec_count(); j++)
-			if (recs[j].tid == tid[i])
-				exp[i] += 1 + recs[j].overrun;
+		exp[i] = rec_tid_expirations(tid[i]);
 	}
 	TH_LOG("%s: %d signals + %llu overruns = %llu expirations",
 	       one_cpu ? "one CPU" : "two CPUs", n,
@@ -660,7 +851,8 @@ static void check_shares(struct __test_metadata *_metadata, uint32_t flags,
 	 * after it ended (the detection delay over twice the burst: a few
 	 * points at 5 ms bursts under TCG); make bench measures precision.
 	 */
-	for (i = 1; i < 3 && !itg_slow(); i++) {
+	held = !one_cpu && host_held(_metadata, s, 2, cpu[1] + cpu[2]);
+	for (i = 1; i < 3 && !itg_slow() && !held; i++) {
 		double d = 100.0 * exp[i] / g.expirations -
 			   100.0 * cpu[i] / total;
 
@@ -745,7 +937,7 @@ static int late_sample(struct __test_metadata *_metadata, int fd,
 	struct spinner s[3] = { {}, {}, { .sleep_only = true } };
 	struct itg_timer_get g;
 	cpu_set_t all, cpu0;
-	uint64_t overruns, cpu[2];
+	uint64_t overruns, cpu[2], exp[2];
 	int n, busy[2];
 
 	if (write_param(INJECT_LATE, inject) ||
@@ -778,22 +970,34 @@ static int late_sample(struct __test_metadata *_metadata, int fd,
 	n = rec_sum(SIGPROF, SI_TIMER, &overruns);
 	busy[0] = rec_tid(s[0].tid);
 	busy[1] = rec_tid(s[1].tid);
+	exp[0] = rec_tid_expirations(s[0].tid);
+	exp[1] = rec_tid_expirations(s[1].tid);
 	TH_LOG("%s ns late, %s: %d signals (busy %d, %d, asleep %d) + %llu overruns of %llu",
 	       inject, one_cpu ? "one CPU" : "two CPUs", n, busy[0], busy[1], rec_tid(s[2].tid),
 	       (unsigned long long)overruns,
 	       (unsigned long long)g.expirations);
+	TH_LOG("busy threads: %.0f %%, %.0f %% of the expirations, %.0f %%, %.0f %% of the CPU",
+	       100.0 * exp[0] / (exp[0] + exp[1] ?: 1),
+	       100.0 * exp[1] / (exp[0] + exp[1] ?: 1),
+	       100.0 * cpu[0] / (cpu[0] + cpu[1] ?: 1),
+	       100.0 * cpu[1] / (cpu[0] + cpu[1] ?: 1));
 	/* Every expiry in one signal: those owed at the disarm too. */
 	EXPECT_EQ(g.expirations, n + overruns);
 	EXPECT_LE(100, g.expirations);
 	/*
-	 * Each busy thread its share: at least half its share of their CPU
-	 * time.  0.5.0 on PREEMPT_RT: 8 and 827 signals for equal CPU (the
-	 * thread on the callback's CPU was never drawn there).
+	 * Each busy thread its share of the expirations (its signals and
+	 * their overruns): at least half its share of their CPU time.  0.5.0
+	 * on PREEMPT_RT: 8 and 827 signals for equal CPU (the thread on the
+	 * callback's CPU was never drawn there).  Not of the signals alone: a
+	 * busy host stalls a vCPU whose thread the guest counts as running
+	 * (drawn, its signal pending: folded), 78 signals against 433 seen.
 	 */
-	EXPECT_GE((double)busy[0] * (cpu[0] + cpu[1]),
-		  0.5 * cpu[0] * (busy[0] + busy[1]));
-	EXPECT_GE((double)busy[1] * (cpu[0] + cpu[1]),
-		  0.5 * cpu[1] * (busy[0] + busy[1]));
+	if (one_cpu || !host_held(_metadata, s, 2, cpu[0] + cpu[1])) {
+		EXPECT_GE((double)exp[0] * (cpu[0] + cpu[1]),
+			  0.5 * cpu[0] * (exp[0] + exp[1]));
+		EXPECT_GE((double)exp[1] * (cpu[0] + cpu[1]),
+			  0.5 * cpu[1] * (exp[0] + exp[1]));
+	}
 	if (!itg_slow() && !itg_rt())
 		EXPECT_EQ(0, rec_tid(s[2].tid));
 	return g.expirations ? (int)(100 * overruns / g.expirations) : -1;

@@ -7,6 +7,7 @@
  * hrtimer, and no timer interrupts while a CPU-time timer's members
  * sleep.  Root and nobody.
  */
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/time.h>
@@ -347,34 +348,44 @@ static long long loc_interrupts(void)
 /*
  * A CPU-time timer whose members all sleep causes no timer interrupts: a
  * second asleep with PROF armed (1.6 ms left) against a second asleep
- * without, in the same run.
+ * without, in the same run.  A timer that polled the sleeping members'
+ * clock each period would add 600 a second; the kernel's own background
+ * (PREEMPT_RT's timer threads most) varies by up to 90 between two quiet
+ * seconds under TCG, so the best of three pairs counts, within 100.
  */
 TEST(sleeping_members_cause_no_timer_interrupts)
 {
-	int fd = itg_open(O_CLOEXEC);
+	int fd = itg_open(O_CLOEXEC), try;
 	long long quiet0, quiet1, armed0, armed1, cb0, cb1;
+	long long extra, best = LLONG_MAX;
 
 	if (loc_interrupts() < 0)
 		SKIP(return, "no LOC line in /proc/interrupts");
 	ASSERT_LE(0, fd);
 	signal(SIGPROF, SIG_IGN);
-	quiet0 = loc_interrupts();
-	sleep_ns(SEC);
-	quiet1 = loc_interrupts();
-	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 1600 * 1000, 0, 0, 0, NULL));
-	sleep_ns(100 * MS);
-	armed0 = loc_interrupts();
-	cb0 = counter("callbacks");
-	sleep_ns(SEC);
-	cb1 = counter("callbacks");
-	armed1 = loc_interrupts();
-	TH_LOG("LOC interrupts in 1 s asleep: %lld without, %lld with PROF armed (%lld callbacks)",
-	       quiet1 - quiet0, armed1 - armed0, cb1 - cb0);
-	EXPECT_GE(2, cb1 - cb0);
+	for (try = 0; try < 3 && best > 100; try++) {
+		quiet0 = loc_interrupts();
+		sleep_ns(SEC);
+		quiet1 = loc_interrupts();
+		ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 1600 * 1000, 0, 0, 0, NULL));
+		sleep_ns(100 * MS);
+		armed0 = loc_interrupts();
+		cb0 = counter("callbacks");
+		sleep_ns(SEC);
+		cb1 = counter("callbacks");
+		armed1 = loc_interrupts();
+		ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
+		TH_LOG("LOC in 1 s asleep: %lld without, %lld with PROF armed (%lld callbacks)",
+		       quiet1 - quiet0, armed1 - armed0, cb1 - cb0);
+		/* The module's own callbacks: exact, in every pair. */
+		EXPECT_GE(2, cb1 - cb0);
+		extra = (armed1 - armed0) - (quiet1 - quiet0);
+		if (extra < best)
+			best = extra;
+	}
 	/* The debug kernel's own background work varies too much. */
 	if (!itg_slow())
-		EXPECT_GE(quiet1 - quiet0 + 30, armed1 - armed0);
-	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
+		EXPECT_GE(100, best);
 	signal(SIGPROF, SIG_DFL);
 	close(fd);
 }

@@ -280,6 +280,18 @@ static inline int rec_tid(pid_t tid)
 	return n;
 }
 
+/* Expirations recorded for thread @tid: its signals and their overruns. */
+static inline uint64_t rec_tid_expirations(pid_t tid)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < rec_count(); i++)
+		if (recs[i].tid == tid)
+			n += 1 + recs[i].overrun;
+	return n;
+}
+
 /*
  * Booted with itg.slow=1 (the debug kernel lane: KASAN, lockdep): timing
  * bounds are not checked there, behaviour is.
