@@ -834,6 +834,96 @@ TEST(ignored_signal_backs_off_too)
 }
 
 /*
+ * Threads whose SIGPROF handler never returns (it spins, the signal
+ * blocked in it): the owed-expiration path at its worst.  Each took a
+ * recent signal, so the draw keeps them as "in a handler" for a few
+ * expirations and owes them what it finds; then nobody can take one.
+ * PROF every 300 us on 4 busy threads (on time for owing on 2 CPUs): the
+ * callbacks back off to about one a second like any blocked timer, every
+ * CPU still runs tasks, and once the handlers return every expiration is
+ * in exactly one signal.
+ */
+#define STUCK_THREADS	4
+
+static atomic_bool stuck_release;
+static atomic_int stuck_entered;
+static atomic_ullong stuck_taken;
+
+static void stuck_handler(int sig, siginfo_t *si, void *uc)
+{
+	atomic_fetch_add(&stuck_taken, 1 + (si->si_overrun > 0 ?
+					    si->si_overrun : 0));
+	atomic_fetch_add(&stuck_entered, 1);
+	while (!atomic_load(&stuck_release))
+		;
+}
+
+static void *stuck_thread(void *arg)
+{
+	sig_block(SIGPROF, SIG_UNBLOCK);
+	while (!atomic_load(&stuck_release))
+		;
+	return arg;
+}
+
+TEST(handlers_that_never_return_back_off)
+{
+	struct sigaction sa = { .sa_sigaction = stuck_handler,
+				.sa_flags = SA_SIGINFO };
+	pthread_t th[STUCK_THREADS];
+	struct itg_timer_get g;
+	long long cb0, cb1;
+	int fd, i, waited;
+	siginfo_t si;
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGPROF, &sa, NULL));
+	atomic_store(&stuck_release, false);
+	atomic_store(&stuck_entered, 0);
+	atomic_store(&stuck_taken, 0);
+	fd = itg_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	/* The main thread never takes it; the spinners unblock it. */
+	sig_block(SIGPROF, SIG_BLOCK);
+	for (i = 0; i < STUCK_THREADS; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, stuck_thread, NULL));
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 300 * 1000, 300 * 1000, 0,
+			     0, NULL));
+	for (waited = 0; waited < 500 &&
+	     atomic_load(&stuck_entered) < STUCK_THREADS; waited++)
+		sleep_ns(10 * MS);
+	TH_LOG("%d of %d threads stuck in the handler after %d ms",
+	       atomic_load(&stuck_entered), STUCK_THREADS, waited * 10);
+	ASSERT_EQ(STUCK_THREADS, atomic_load(&stuck_entered));
+	/* The ramp to one a second, as for any blocked signal. */
+	sleep_ns(2500 * MS);
+	cb0 = counter("callbacks");
+	sleep_ns(2 * SEC);
+	cb1 = counter("callbacks");
+	TH_LOG("%lld callbacks in 2 s with every thread stuck in the handler",
+	       cb1 - cb0);
+	/* One a second; an unrelated test of this run may add a few. */
+	EXPECT_LE(cb1 - cb0, 4);
+	EXPECT_EQ(0, every_cpu_runs_tasks());
+	/* Disarmed, read; then the handlers return and take the rest. */
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &g));
+	atomic_store(&stuck_release, true);
+	for (i = 0; i < STUCK_THREADS; i++)
+		pthread_join(th[i], NULL);
+	/* One queued to the main thread, which blocks it, would be here. */
+	while (take(SIGPROF, 0, &si) == SIGPROF)
+		atomic_fetch_add(&stuck_taken, 1 + si.si_overrun);
+	TH_LOG("%llu expirations, %llu in the signals taken",
+	       (unsigned long long)g.expirations,
+	       (unsigned long long)atomic_load(&stuck_taken));
+	EXPECT_EQ(g.expirations, atomic_load(&stuck_taken));
+	signal(SIGPROF, SIG_DFL);
+	sig_block(SIGPROF, SIG_UNBLOCK);
+	close(fd);
+}
+
+/*
  * A recycled tid (issue #9, item 6): the thread a timer's last signal was
  * queued to exits with it pending, and another process gets its tid (root
  * sets ns_last_pid) with a pending signal that looks like the timer's.  The
