@@ -1206,6 +1206,13 @@ static int itg_timer_apply(struct itg_timer *t, const struct itg_timer_set *req,
 	 * arming's signal and cookie, which they belong to, else into a new
 	 * one if one can go: signals and overruns add up to expirations.
 	 */
+	/*
+	 * A periodic timer backed off (its callbacks are rare) counts what
+	 * passed up to @now first, as a read does: a disarm or re-arm loses
+	 * none of it (up to a second of the clock, else).
+	 */
+	if (now && t->armed && t->backoff && t->interval && now >= t->next)
+		t->carry = itg_sat_add(t->carry, itg_timer_advance(t, now));
 	t->carry = itg_sat_add(t->carry, t->backlog);
 	itg_timer_forgive(t);
 	if (t->carry && !t->nosignal) {
@@ -1271,7 +1278,7 @@ int itg_timer_set_rcu(struct itg_group *grp, const struct itg_timer_set *req,
 	spin_lock_irq(&grp->lock);
 	if (!test_bit(ITG_GROUP_DEAD, &grp->flags) &&
 	    hrtimer_try_to_cancel(&t->hrt) >= 0)
-		ret = itg_timer_apply(t, req, 0, req->value_ns ||
+		ret = itg_timer_apply(t, req, 0, req->value_ns || t->backoff ||
 				      !(req->flags & ITG_SET_NO_OLD) ?
 				      ktime_get() : 0, false, old, &put);
 	spin_unlock_irq(&grp->lock);
@@ -1324,10 +1331,11 @@ int itg_timer_set(struct itg_timer *t, const struct itg_timer_set *req,
 		itg_cpu_rebase_virt(grp);
 	/*
 	 * Clocks started by this call count from its beginning: from 0.  A
-	 * disarm that returns no old setting needs no time.
+	 * disarm that returns no old setting needs no time, unless the timer
+	 * backed off and counts up to now.
 	 */
-	now = started || (!req->value_ns && (req->flags & ITG_SET_NO_OLD)) ?
-	      0 : itg_timer_now(t);
+	now = started || (!req->value_ns && (req->flags & ITG_SET_NO_OLD) &&
+			  !t->backoff) ? 0 : itg_timer_now(t);
 	ret = itg_timer_apply(t, req, thread, now, taken, old, &put);
 	spin_unlock_irq(&grp->lock);
 	if (put)

@@ -170,9 +170,10 @@ static int cmp_u64(const void *a, const void *b)
 
 /*
  * How much later than usual the companion came at a time in [@from,
- * @to]: its latest there minus its median over the sample (under TCG
- * an hrtimer is 1 to 3 ms late on an idle host, and the module's expiry
- * is one too).
+ * @to]: its latest there minus its 10th percentile over the sample (under
+ * TCG an hrtimer is 1 to 3 ms late on an idle host, and the module's
+ * expiry is one too; a low percentile, as the host that delays some
+ * of them may delay most).
  */
 static uint64_t peer_late_in(uint64_t from, uint64_t to)
 {
@@ -189,7 +190,7 @@ static uint64_t peer_late_in(uint64_t from, uint64_t to)
 	if (!n)
 		return 0;
 	qsort(sorted, n, sizeof(sorted[0]), cmp_u64);
-	return late > sorted[n / 2] ? late - sorted[n / 2] : 0;
+	return late > sorted[n / 10] ? late - sorted[n / 10] : 0;
 }
 
 /*
@@ -218,13 +219,19 @@ static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
 	if (peer && peer_start_timer(&id))
 		return INT64_MIN;
 	t0 = thread_cpu();
-	if (itg_set(fd, which, 200 * MS, 0, 0, 0, NULL))
+	if (itg_set(fd, which, 200 * MS, 0, 0, 0, NULL)) {
+		if (peer)
+			timer_delete(id);
 		return INT64_MIN;
+	}
 	busy_until_fired();
 	ours = fired_thread_cpu - t0 - 200 * MS;
 	if (peer) {
+		/* The companion's signals up to 2 ms after ours, too. */
+		while (now_ns(CLOCK_MONOTONIC) < fired_mono + w)
+			;
 		timer_delete(id);
-		signal(SIGUSR2, SIG_DFL);
+		signal(SIGUSR2, SIG_IGN);
 		*peer_late = peer_late_in(fired_mono - w, fired_mono + w);
 	}
 
@@ -422,6 +429,9 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	close(fd);
 }
 
+#ifndef __has_builtin
+#define __has_builtin(x) 0
+#endif
 #if __has_builtin(__builtin_ia32_rdtsc)
 #define tsc() __builtin_ia32_rdtsc()
 #else
@@ -444,15 +454,36 @@ struct held {
 static uint64_t held_min_cycles = UINT64_MAX;
 static double ns_per_cycle;
 
+/* A TSC reading and the monotonic time of it, from the tightest of 5. */
+static void tsc_at(uint64_t *c, uint64_t *m)
+{
+	uint64_t best = UINT64_MAX, m1, m2, cc;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		m1 = now_ns(CLOCK_MONOTONIC);
+		cc = tsc();
+		m2 = now_ns(CLOCK_MONOTONIC);
+		if (m2 - m1 < best) {
+			best = m2 - m1;
+			*c = cc;
+			*m = m1 + best / 2;
+		}
+	}
+}
+
 static void held_calibrate(void)
 {
-	uint64_t m0 = now_ns(CLOCK_MONOTONIC), c0 = tsc(), c;
+	uint64_t c0, m0, c1, m1;
 
-	sleep_ns(20 * MS);
-	c = tsc() - c0;
-	if (!c)
+	if (!tsc())
 		return;
-	ns_per_cycle = (double)(now_ns(CLOCK_MONOTONIC) - m0) / c;
+	tsc_at(&c0, &m0);
+	sleep_ns(100 * MS);
+	tsc_at(&c1, &m1);
+	if (c1 <= c0 || m1 <= m0)
+		return;
+	ns_per_cycle = (double)(m1 - m0) / (c1 - c0);
 	held_min_cycles = HELD_MIN_NS / ns_per_cycle;
 }
 
@@ -463,14 +494,25 @@ static void held_start(struct held *h)
 	h->ns = 0;
 }
 
-/* In a spin loop that read the TSC at @prev, then at @now. */
+/*
+ * In a spin loop that read the TSC at @prev, then at @now.  The CPU clock
+ * is read again at every stall and every 10 ms: the run before a stall is
+ * short, so an error in the TSC's rate adds little to it.
+ */
 static inline void held_note(struct held *h, uint64_t prev, uint64_t now)
 {
 	int64_t held, gap, run;
 	uint64_t cpu;
 
-	if (now - prev < held_min_cycles || now < prev)
+	if (now < prev)
 		return;
+	if (now - prev < held_min_cycles) {
+		if (now - h->tsc >= 10 * held_min_cycles) {
+			h->cpu = thread_cpu();
+			h->tsc = tsc();
+		}
+		return;
+	}
 	cpu = thread_cpu();
 	gap = (now - prev) * ns_per_cycle;
 	run = (now - h->tsc) * ns_per_cycle - gap;
@@ -864,7 +906,10 @@ static void check_shares(struct __test_metadata *_metadata, uint32_t flags,
 	 * gets the next ones (13 % of the CPU time there).  Elsewhere:
 	 */
 	if (!itg_slow()) {
-		EXPECT_GT(exp[1], exp[2]);
+		if (!held) {
+			/* The busy thread more than the third-busy one. */
+			EXPECT_GT(exp[1], exp[2]);
+		}
 		/* Never a sleeping thread while another ran. */
 		EXPECT_EQ(0, sig[3]);
 		/*
