@@ -1182,8 +1182,9 @@ static void itg_timer_flush(struct itg_timer *t)
 /*
  * What both ways of arming do, with grp->lock held and @t's hrtimer
  * stopped: @now is the time of @t's clock (unused, and not read, when
- * disarming with ITG_SET_NO_OLD).  @taken: the caller took one of the
- * user's armed timers already (given back if not used).
+ * disarming with ITG_SET_NO_OLD a timer that did not back off).  @taken:
+ * the caller took one of the user's armed timers already (given back if
+ * not used).
  */
 static int itg_timer_apply(struct itg_timer *t, const struct itg_timer_set *req,
 			   pid_t thread, ktime_t now, bool taken,
@@ -1209,7 +1210,11 @@ static int itg_timer_apply(struct itg_timer *t, const struct itg_timer_set *req,
 	/*
 	 * A periodic timer backed off (its callbacks are rare) counts what
 	 * passed up to @now first, as a read does: a disarm or re-arm loses
-	 * none of it (up to a second of the clock, else).
+	 * none of it (up to a second of the clock, else).  Carried, they go
+	 * as below: into our pending signal, else to a handler only (a
+	 * disarm never kills).  Not one that did not back off: what its
+	 * next callback was due to find (below min_period_ns) goes with the
+	 * old setting.
 	 */
 	if (now && t->armed && t->backoff && t->interval && now >= t->next)
 		t->carry = itg_sat_add(t->carry, itg_timer_advance(t, now));
