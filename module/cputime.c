@@ -176,6 +176,27 @@ static void itg_slot_start(struct itg_cpu_slot *slot, struct task_struct *tsk,
  * the slice is added (write_seqcount_end orders them), and readers take the
  * accumulators before the slots, so no reader counts a slice twice.
  */
+/*
+ * Note a slice of @ns that member @tid of @grp ended, in the next of the
+ * group's ITG_LEFT_SLOTS: a callback that did not see it on a CPU counts
+ * it for the draw (timer.c).  The number goes last, 0 while the slot is
+ * written: a reader that finds it equal before and after the fields read
+ * them whole, unless ITG_LEFT_SLOTS more slices ended meanwhile (a wrong
+ * weight for one draw at worst).  Interrupts are off.
+ */
+static void itg_slot_left(struct itg_group *grp, pid_t tid, u64 ns)
+{
+	u32 seq = (u32)atomic_inc_return(&grp->left_seq);
+	struct itg_left *l = &grp->left[seq % ITG_LEFT_SLOTS];
+
+	WRITE_ONCE(l->seq, 0);
+	smp_wmb();	/* 0 before the fields */
+	WRITE_ONCE(l->tid, tid);
+	WRITE_ONCE(l->ns, ns);
+	smp_wmb();	/* the fields before the number */
+	WRITE_ONCE(l->seq, seq);
+}
+
 static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt,
 			  const struct task_struct *by)
 {
@@ -194,6 +215,7 @@ static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt,
 	write_seqcount_end(&slot->seq);
 
 	d = rt > slot->rt ? rt - slot->rt : 0;
+	itg_slot_left(grp, task_pid_nr(tsk), d);
 	atomic64_add(d, &grp->acc_prof);
 	virt = atomic64_add_return(itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut,
 						 READ_ONCE(tsk->stime) - st),
@@ -332,10 +354,12 @@ static bool itg_pick_draw(struct itg_cpu_pick *pick, unsigned int k)
  * (on a CPU) or ITG_PICK_WAIT (preempted, waiting for a CPU).  Those with
  * the signal pending already go one tier down.  Those on a CPU are also
  * drawn among themselves, pending or not, and with them those that block
- * the signal after they took a recent one (in its handler, most likely).
+ * the signal after they took a recent one (in its handler, most likely);
+ * the first ones are listed with their runtime @rt now and @slice of it
+ * since they got the CPU, for the expirations found late (timer.c).
  */
 static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
-			   int tier)
+			   int tier, u64 rt, u64 slice)
 {
 	int pending, blocked;
 
@@ -349,8 +373,14 @@ static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
 					   task_pid_nr(tsk))))
 		return;
 	if (tier == ITG_PICK_RUN) {
-		if (pick->nr_on < ARRAY_SIZE(pick->on))
-			pick->on[pick->nr_on++] = task_pid_nr(tsk);
+		if (pick->nr_on < ARRAY_SIZE(pick->on)) {
+			pick->on[pick->nr_on] = task_pid_nr(tsk);
+			pick->on_rt[pick->nr_on] = rt;
+			pick->on_slice[pick->nr_on] = slice;
+			if (!blocked && !pending)
+				pick->on_free_mask |= 1U << pick->nr_on;
+			pick->nr_on++;
+		}
 		if (itg_pick_draw(pick, ++pick->offered_on)) {
 			pick->on_tid = task_pid_nr(tsk);
 			pick->on_free = !blocked && !pending;
@@ -409,9 +439,10 @@ static void itg_pick_preempted(struct itg_group *grp,
 	if (slot == raw_cpu_ptr(&itg_slots) && kthread &&
 	    task_cpu(tsk) == raw_smp_processor_id() &&
 	    (current->flags & PF_KTHREAD))
-		itg_pick_offer(pick, tsk, ITG_PICK_RUN);
+		itg_pick_offer(pick, tsk, ITG_PICK_RUN,
+			       READ_ONCE(tsk->se.sum_exec_runtime), 0);
 	else
-		itg_pick_offer(pick, tsk, ITG_PICK_WAIT);
+		itg_pick_offer(pick, tsk, ITG_PICK_WAIT, 0, 0);
 }
 
 /*
@@ -443,7 +474,7 @@ static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk,
 		struct itg_cpu_slot *slot = per_cpu_ptr(&itg_slots, cpu);
 		struct task_struct *tsk;
 		struct itg_group *owner;
-		u64 rt0, ut0, st0, d;
+		u64 rt0, ut0, st0, rt, d;
 		unsigned int seq;
 
 		do {
@@ -461,7 +492,7 @@ static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk,
 		}
 		if (owner != grp)
 			continue;
-		d = itg_task_runtime(tsk);
+		rt = itg_task_runtime(tsk);
 		/*
 		 * The slice ended meanwhile: its time went to the accumulators
 		 * after we read them, and the thread may have begun a slice on
@@ -469,13 +500,13 @@ static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk,
 		 */
 		if (read_seqcount_retry(&slot->seq, seq))
 			continue;
-		d = d > rt0 ? d - rt0 : 0;
+		d = rt > rt0 ? rt - rt0 : 0;
 		clk->prof += d;
 		clk->virt += itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut0,
 					   READ_ONCE(tsk->stime) - st0);
 		clk->utime += READ_ONCE(tsk->utime) - ut0;
 		clk->running++;
-		itg_pick_offer(pick, tsk, ITG_PICK_RUN);
+		itg_pick_offer(pick, tsk, ITG_PICK_RUN, rt, d);
 	}
 	rcu_read_unlock();
 	/*

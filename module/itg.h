@@ -40,12 +40,15 @@ struct file;
 struct itg_user;
 
 /*
- * Members a timer owes signals to at once, at most (timer.c); and those
- * it remembers it signalled.  A member that blocks the signal counts as
- * running the handler of one of those for so many expirations after it.
+ * Members a timer owes signals to at once, at most (timer.c); those it
+ * remembers it signalled; members on a CPU its draw lists.  A member that
+ * blocks the signal counts as running the handler of one of those for so
+ * many expirations after it.
  */
-#define ITG_OWED_SLOTS		4
+#define ITG_OWED_SLOTS		8
 #define ITG_HANDLER_EXPIRATIONS	4
+/* Slices of members that ended, kept for the draw (cputime.c). */
+#define ITG_LEFT_SLOTS		16
 
 struct itg_timer {
 	struct hrtimer hrt;
@@ -65,6 +68,15 @@ struct itg_timer {
 		ktime_t since;	/* first owed, or last sent: callback time */
 	} owed[ITG_OWED_SLOTS];
 	u32 backlog;		/* the sum of those */
+	/*
+	 * Members the last callback found on a CPU and their runtime then,
+	 * and the last slice that ended (grp->left) it looked at.
+	 */
+	struct itg_ran {
+		pid_t tid;	/* global tid */
+		u64 rt;		/* ns */
+	} ran[ITG_OWED_SLOTS];
+	u32 left_seq;
 	u8 backlog_tries;	/* callbacks in a row that sent none of it */
 	/* The last members signalled, and when (expirations counted). */
 	struct itg_sent {
@@ -126,6 +138,17 @@ struct itg_group {
 	atomic64_t acc_prof;		/* finished slices of members */
 	atomic64_t acc_virt;		/* their user part */
 	atomic64_t acc_utime;		/* their utime, as the kernel ticked it */
+	/*
+	 * The last ITG_LEFT_SLOTS slices of members that ended, written by
+	 * the probe, numbered by left_seq (1 and on): what each member used
+	 * between two callbacks of a CPU-time timer, for its draw.
+	 */
+	atomic_t left_seq;
+	struct itg_left {
+		u32 seq;	/* its number, written last; 0 while written */
+		pid_t tid;	/* global tid */
+		u64 ns;		/* runtime of the slice */
+	} left[ITG_LEFT_SLOTS];
 	atomic64_t prof_seen;		/* highest PROF clock read */
 	atomic64_t virt_seen;		/* highest VIRTUAL clock read */
 	struct delayed_work cpu_work;	/* stop tracking when idle */
@@ -204,7 +227,11 @@ struct itg_cpu_pick {
 	unsigned int nr_run;		/* the first ones of ITG_PICK_RUN: */
 	pid_t run[4];			/* several expirations found at once */
 	unsigned int nr_on;		/* the first ones on a CPU that take */
-	pid_t on[4];			/* it now or after their handler */
+	pid_t on[ITG_OWED_SLOTS];	/* it now or after their handler, */
+	u64 on_rt[ITG_OWED_SLOTS];	/* their runtime now (ns), */
+	u64 on_slice[ITG_OWED_SLOTS];	/* of it, since they got the CPU, */
+	u8 on_free_mask;		/* those that take a signal now */
+	u32 left_end;			/* grp->left_seq before the slots */
 	unsigned int offered_on;	/* all of those, */
 	pid_t on_tid;			/* the one drawn among them, */
 	bool on_free;			/* and it takes a signal now */

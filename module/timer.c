@@ -31,6 +31,7 @@
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
+#include <asm/irq_regs.h>
 
 #include "itg.h"
 
@@ -147,7 +148,7 @@ enum itg_notify {
 #define ITG_BACKLOG_MAX		32
 #define ITG_BACKLOG_TRIES	9
 #define ITG_BLOCKED_TRIES	5
-#define ITG_OWED_WAIT_NS	(50 * NSEC_PER_MSEC)
+#define ITG_OWED_WAIT_NS	(100 * NSEC_PER_MSEC)
 
 static u32 itg_sat_add(u32 a, u64 b)
 {
@@ -817,22 +818,179 @@ static u64 itg_owe(struct itg_timer *t, pid_t tid, u64 k, ktime_t now)
 	return k - fit;
 }
 
+/* Members that may have used the CPU time of a callback's expirations. */
+struct itg_window {
+	unsigned int nr;
+	pid_t tid[ITG_OWED_SLOTS * 2];
+	u64 used[ITG_OWED_SLOTS * 2];	/* ns since the last callback */
+	u16 on_free;			/* on a CPU and takes a signal now */
+	u64 total;
+};
+
+static u32 itg_timer_rnd(struct itg_timer *t)
+{
+	t->rnd ^= t->rnd << 13;
+	t->rnd ^= t->rnd >> 17;
+	t->rnd ^= t->rnd << 5;
+	return t->rnd;
+}
+
+/* Add @ns of member @tid to @w (a new one while there is room). */
+static void itg_window_add(struct itg_window *w, pid_t tid, u64 ns,
+			   bool free)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr && w->tid[i] != tid; i++)
+		;
+	if (i == ARRAY_SIZE(w->tid))
+		return;
+	if (i == w->nr)
+		w->tid[w->nr++] = tid;
+	if (free)
+		w->on_free |= BIT(i);
+	w->used[i] += ns;
+	w->total += ns;
+}
+
+/* Did the last callback find member @tid on a CPU?  Its runtime then. */
+static bool itg_ran_at(const struct itg_timer *t, pid_t tid, u64 *rt)
+{
+	unsigned int i;
+
+	for (i = 0; i < ITG_OWED_SLOTS; i++) {
+		if (t->ran[i].tid == tid) {
+			*rt = t->ran[i].rt;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The CPU time each member that may take @t's signal used since the last
+ * callback, the window in which the expirations found now fell: those
+ * that callback found on a CPU, exactly (their runtime now against then);
+ * those on a CPU now that it did not, their slice so far; and the slices
+ * of members it did not find that ended since (grp->left, up to
+ * @pick->left_end: read before the slots), whole: they began after it.
+ * Then those on a CPU now are remembered for the next callback.  Only
+ * while @pick lists every member on a CPU (at most ITG_OWED_SLOTS): else
+ * @w is empty, and the first expiry goes to the member drawn uniformly
+ * among them (@pick->on_tid).  Caller holds grp->lock and RCU.
+ */
+static void itg_cpu_window(struct itg_timer *t,
+			   const struct itg_cpu_pick *pick, struct itg_window *w)
+{
+	bool all = pick->offered_on == pick->nr_on;
+	struct itg_group *grp = t->grp;
+	u32 seq, end = pick->left_end;
+	unsigned int i;
+	u64 rt;
+
+	BUILD_BUG_ON(ARRAY_SIZE(pick->on) != ITG_OWED_SLOTS);
+	memset(w, 0, sizeof(*w));
+	for (i = 0; all && i < pick->nr_on; i++) {
+		u64 used = pick->on_slice[i];
+
+		if (itg_ran_at(t, pick->on[i], &rt))
+			used = pick->on_rt[i] > rt ? pick->on_rt[i] - rt : 0;
+		itg_window_add(w, pick->on[i], used,
+			       pick->on_free_mask & BIT(i));
+	}
+	for (i = 0; all && i < ITG_OWED_SLOTS; i++) {
+		pid_t tid = t->ran[i].tid;
+		struct task_struct *tsk;
+
+		if (!tid || itg_tid_in(pick->on, pick->nr_on, tid))
+			continue;
+		tsk = itg_member(t, tid);
+		if (!itg_takes(t, tsk))
+			continue;
+		/* Off a CPU, its runtime is exact. */
+		rt = READ_ONCE(tsk->se.sum_exec_runtime);
+		if (rt > t->ran[i].rt)
+			itg_window_add(w, tid, rt - t->ran[i].rt, false);
+	}
+	if (end - t->left_seq > ITG_LEFT_SLOTS)
+		t->left_seq = end - ITG_LEFT_SLOTS;
+	for (seq = t->left_seq + 1; all && seq != end + 1; seq++) {
+		const struct itg_left *l = &grp->left[seq % ITG_LEFT_SLOTS];
+		pid_t tid;
+		u64 ns;
+
+		if (READ_ONCE(l->seq) != seq)
+			continue;
+		smp_rmb();	/* the number before the fields */
+		tid = READ_ONCE(l->tid);
+		ns = READ_ONCE(l->ns);
+		smp_rmb();	/* the fields before the second look */
+		if (READ_ONCE(l->seq) != seq || itg_ran_at(t, tid, &rt) ||
+		    (!itg_tid_in(pick->on, pick->nr_on, tid) &&
+		     !itg_takes(t, itg_member(t, tid))))
+			continue;
+		itg_window_add(w, tid, ns, false);
+	}
+	t->left_seq = end;
+	memset(t->ran, 0, sizeof(t->ran));
+	for (i = 0; i < pick->nr_on; i++) {
+		t->ran[i].tid = pick->on[i];
+		t->ran[i].rt = pick->on_rt[i];
+	}
+}
+
+/*
+ * The member this callback interrupted in the kernel, when it runs late
+ * (by more than min_period_ns), else 0.  Its expirations were not found
+ * where that member is now: a signal sent to it now is taken where its
+ * system call returns, a sample of that call, not of the time it used.
+ * Under emulation late timer interrupts come in bunches as a vCPU
+ * programs its timer: in the system calls that begin and end a sleep.
+ * Caller is the callback: a hard interrupt (on PREEMPT_RT a thread, with
+ * no interrupted registers: 0).
+ */
+static pid_t itg_cpu_away(struct itg_timer *t, ktime_t now)
+{
+	struct pt_regs *regs = get_irq_regs();
+
+	if (!regs || user_mode(regs) ||
+	    ktime_sub(now, hrtimer_get_expires(&t->hrt)) <=
+	    (s64)READ_ONCE(itg_min_period_ns))
+		return 0;
+	return task_pid_nr(current);
+}
+
+/* One of @w's members, drawn in proportion to the CPU time it used. */
+static unsigned int itg_window_draw(struct itg_timer *t,
+				    const struct itg_window *w)
+{
+	u64 r = mul_u64_u32_shr(w->total, itg_timer_rnd(t), 32);
+	unsigned int i;
+
+	for (i = 0; i + 1 < w->nr && r >= w->used[i]; i++)
+		r -= w->used[i];
+	return i;
+}
+
 /*
  * Deliver @n new expirations (maybe 0) of @t, a CPU-time timer of a shared
  * group, and what it owes: expirations owed a signal each, which a
  * profiler that ignores si_overrun (gperftools) would lose in a fold.
  *
- * A callback that was due to find one expiry drew a member among those on
- * a CPU, uniformly, pending or not (itg_pick_offer()): each uses the clock
- * at one ns per ns, so the draw is a fair sample of where the CPU time
- * went.  If it takes a signal now, the first new expiry goes there the
- * usual way; if not (it has ours pending, or runs the handler of a
- * recent one), the expiry is owed to it, rather than sent to another
- * member or folded (if it is one of the first ITG_OWED_SLOTS on a CPU
- * looked at: those can be looked at again).  More found at once mean the
- * callback ran late (an interrupt held up; under emulation, a vCPU the
- * host did not run): the members on a CPU used that time, and are owed
- * them, shared evenly from one at random.
+ * The expirations a callback finds fell in the window since the last
+ * one: each goes to a member drawn in proportion to the CPU time it used
+ * there (itg_cpu_window(): those on a CPU then or now, and the slices of
+ * others that began and ended in between), the clock being the sum of
+ * that time, so that the draw is a fair sample of where the CPU time
+ * went; the first one drawn, the others shared that way (the rest
+ * drawn).  If the first is drawn to a member on a CPU that takes a
+ * signal now, it goes there the usual way; else (off a CPU: its burst
+ * ended; it has ours pending, or runs the handler of a recent one; or
+ * this late callback interrupted it in the kernel, itg_cpu_away()) it is
+ * owed to it, as the others are, rather than sent to another member or
+ * folded.  With more members on a CPU than ITG_OWED_SLOTS (not all
+ * listed), the first goes to one drawn uniformly among them
+ * (itg_pick_offer()), the others shared evenly among those listed.
  *
  * A member owed some takes one signal at a time, when it is on a CPU with
  * none pending (also while it runs the handler of a recent one: it takes
@@ -855,11 +1013,42 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 {
 	enum itg_notify res = ITG_NOTIFY_SENT;
 	unsigned int i, nr = pick->nr_on, at;
-	pid_t runner = clk->runner;
+	pid_t runner = clk->runner, away = itg_cpu_away(t, now);
+	struct itg_window w;
 	bool sent = false;
-	u64 late, left = 0;
+	u64 late, rest, left = 0;
 
-	if (n && nr && itg_cpu_on_time(t, pick->offered_on)) {
+	rcu_read_lock();
+	itg_cpu_window(t, pick, &w);
+	if (n && nr && itg_cpu_on_time(t, pick->offered_on) && w.total) {
+		/*
+		 * Each expiry to a member drawn in proportion to the CPU time
+		 * it used in the window, the late ones shared that way (the
+		 * rest drawn): owed, unless it is the first and goes to a
+		 * member on a CPU that takes it now and is owed none.
+		 */
+		late = n - 1;
+		n = 1;
+		at = itg_window_draw(t, &w);
+		if ((w.on_free & BIT(at)) && !itg_owes(t, w.tid[at]) &&
+		    w.tid[at] != away) {
+			runner = w.tid[at];
+		} else {
+			left += itg_owe(t, w.tid[at], 1, now);
+			n = 0;
+		}
+		rest = late;
+		for (i = 0; i < w.nr && late; i++) {
+			u64 q = mul_u64_u64_div_u64(late, w.used[i], w.total);
+
+			rest -= q;
+			if (q)
+				left += itg_owe(t, w.tid[i], q, now);
+		}
+		while (rest--)
+			left += itg_owe(t, w.tid[itg_window_draw(t, &w)], 1,
+					now);
+	} else if (n && nr && itg_cpu_on_time(t, pick->offered_on)) {
 		late = n - 1;
 		n = 1;
 		/*
@@ -867,21 +1056,18 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 		 * owed some already, after those (the first goes below, and
 		 * the callbacks keep the backlog's pace).
 		 */
-		if (pick->on_free && !itg_owes(t, pick->on_tid)) {
+		if (pick->on_free && !itg_owes(t, pick->on_tid) &&
+		    pick->on_tid != away) {
 			runner = pick->on_tid;
 		} else if (itg_tid_in(pick->on, nr, pick->on_tid)) {
 			left += itg_owe(t, pick->on_tid, 1, now);
 			n = 0;
 		}
-		t->rnd ^= t->rnd << 13;
-		t->rnd ^= t->rnd >> 17;
-		t->rnd ^= t->rnd << 5;
-		at = ((u64)t->rnd * nr) >> 32;
+		at = ((u64)itg_timer_rnd(t) * nr) >> 32;
 		for (i = 0; i < nr && late; i++)
 			left += itg_owe(t, pick->on[(at + i) % nr],
 					div_u64(late + nr - 1 - i, nr), now);
 	}
-	rcu_read_lock();
 	for (i = 0; i < ITG_OWED_SLOTS; i++) {
 		struct itg_owed *o = &t->owed[i];
 
@@ -904,6 +1090,8 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 			left += o->n;
 			t->backlog -= o->n;
 			o->n = 0;
+		} else if (o->tid == away) {
+			continue;	/* it takes them in user mode */
 		} else if (!(n && o->tid == runner) &&
 			   itg_timer_to_runner(t, 1, o->tid, pick)) {
 			o->n--;
@@ -960,6 +1148,14 @@ static void itg_cpu_timer_fn(struct itg_timer *t, ktime_t now)
 	memcpy(sent, t->sent, sizeof(sent));
 	pick.sent = sent;
 	pick.exp = (u32)t->expirations;
+	/* The slices that ended before the slots are read (the window). */
+	pick.left_end = (u32)atomic_read(&t->grp->left_seq);
+	/*
+	 * Pairs with the full barrier of that number's increment: a slice
+	 * numbered up to here left its slot before, and is not also counted
+	 * on a CPU.
+	 */
+	smp_rmb();
 	clock = itg_cpu_clock_of(t, &clk, draw ? &pick : NULL);
 	if (t->armed && clock >= t->next)
 		n = itg_timer_advance(t, clock);
@@ -1086,6 +1282,8 @@ static void itg_timer_reset(struct itg_timer *t)
 	t->carry = 0;
 	itg_timer_forgive(t);
 	memset(t->sent, 0, sizeof(t->sent));
+	memset(t->ran, 0, sizeof(t->ran));
+	t->left_seq = (u32)atomic_read(&t->grp->left_seq);
 	t->backoff = 0;
 	t->cursor = 0;
 	t->scanned = 0;
