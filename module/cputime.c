@@ -172,22 +172,22 @@ static void itg_slot_start(struct itg_cpu_slot *slot, struct task_struct *tsk,
 }
 
 /*
- * Close this CPU's slot at runtime @rt of its task.  The slot clears before
- * the slice is added (write_seqcount_end orders them), and readers take the
- * accumulators before the slots, so no reader counts a slice twice.
- */
-/*
- * Note a slice of @ns that member @tid of @grp ended, in the next of the
- * group's ITG_LEFT_SLOTS: a callback that did not see it on a CPU counts
- * it for the draw (timer.c).  The number goes last, 0 while the slot is
- * written: a reader that finds it equal before and after the fields read
- * them whole, unless ITG_LEFT_SLOTS more slices ended meanwhile (a wrong
- * weight for one draw at worst).  Interrupts are off.
+ * Note a slice of @ns that member @tid of @grp, a shared group (the only
+ * kind that draws), ended, in the next of the group's ITG_LEFT_SLOTS: a
+ * callback that did not see it on a CPU counts it for the draw (timer.c).
+ * The number goes last, 0 while the slot is written (and never 0 else): a
+ * reader that finds it equal before and after the fields read them whole,
+ * unless ITG_LEFT_SLOTS more slices ended meanwhile (a wrong weight for
+ * one draw at worst).  Interrupts are off.
  */
 static void itg_slot_left(struct itg_group *grp, pid_t tid, u64 ns)
 {
 	u32 seq = (u32)atomic_inc_return(&grp->left_seq);
-	struct itg_left *l = &grp->left[seq % ITG_LEFT_SLOTS];
+	struct itg_left *l;
+
+	if (!seq)
+		seq = (u32)atomic_inc_return(&grp->left_seq);
+	l = &grp->left[seq % ITG_LEFT_SLOTS];
 
 	WRITE_ONCE(l->seq, 0);
 	smp_wmb();	/* 0 before the fields */
@@ -197,6 +197,11 @@ static void itg_slot_left(struct itg_group *grp, pid_t tid, u64 ns)
 	WRITE_ONCE(l->seq, seq);
 }
 
+/*
+ * Close this CPU's slot at runtime @rt of its task.  The slot clears before
+ * the slice is added (write_seqcount_end orders them), and readers take the
+ * accumulators before the slots, so no reader counts a slice twice.
+ */
 static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt,
 			  const struct task_struct *by)
 {
@@ -215,7 +220,8 @@ static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt,
 	write_seqcount_end(&slot->seq);
 
 	d = rt > slot->rt ? rt - slot->rt : 0;
-	itg_slot_left(grp, task_pid_nr(tsk), d);
+	if (!grp->key)
+		itg_slot_left(grp, task_pid_nr(tsk), d);
 	atomic64_add(d, &grp->acc_prof);
 	virt = atomic64_add_return(itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut,
 						 READ_ONCE(tsk->stime) - st),
@@ -378,7 +384,7 @@ static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
 			pick->on_rt[pick->nr_on] = rt;
 			pick->on_slice[pick->nr_on] = slice;
 			if (!blocked && !pending)
-				pick->on_free_mask |= 1U << pick->nr_on;
+				pick->on_free_mask |= BIT(pick->nr_on);
 			pick->nr_on++;
 		}
 		if (itg_pick_draw(pick, ++pick->offered_on)) {

@@ -70,13 +70,14 @@ struct itg_timer {
 	u32 backlog;		/* the sum of those */
 	/*
 	 * Members the last callback found on a CPU and their runtime then,
-	 * and the last slice that ended (grp->left) it looked at.
+	 * the last slice that ended (grp->left) it looked at, and when.
 	 */
 	struct itg_ran {
 		pid_t tid;	/* global tid */
 		u64 rt;		/* ns */
 	} ran[ITG_OWED_SLOTS];
 	u32 left_seq;
+	ktime_t window_at;	/* that callback's time, or the arming's */
 	u8 backlog_tries;	/* callbacks in a row that sent none of it */
 	/* The last members signalled, and when (expirations counted). */
 	struct itg_sent {

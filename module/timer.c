@@ -869,33 +869,45 @@ static bool itg_ran_at(const struct itg_timer *t, pid_t tid, u64 *rt)
 
 /*
  * The CPU time each member that may take @t's signal used since the last
- * callback, the window in which the expirations found now fell: those
- * that callback found on a CPU, exactly (their runtime now against then);
- * those on a CPU now that it did not, their slice so far; and the slices
- * of members it did not find that ended since (grp->left, up to
- * @pick->left_end: read before the slots), whole: they began after it.
- * Then those on a CPU now are remembered for the next callback.  Only
- * while @pick lists every member on a CPU (at most ITG_OWED_SLOTS): else
- * @w is empty, and the first expiry goes to the member drawn uniformly
- * among them (@pick->on_tid).  Caller holds grp->lock and RCU.
+ * callback, the window in which the expirations found now fell (if
+ * @weigh: it found some): those that callback found on a CPU, exactly
+ * (their runtime now against then); those on a CPU now that it did not,
+ * their slice so far; and the slices of members it did not find that
+ * ended since (grp->left, up to @pick->left_end: read before the slots).
+ * None counts more than the window's length (a slice that began before
+ * it, of a member that callback did not list).  Then those on a CPU now
+ * are remembered for the next callback.  Only while @pick lists every
+ * member on a CPU (at most ITG_OWED_SLOTS) and no slice that ended was
+ * overwritten unread: else @w is empty, and the first expiry goes to the
+ * member drawn uniformly among those on a CPU (@pick->on_tid).  Caller
+ * holds grp->lock and RCU.
  */
 static void itg_cpu_window(struct itg_timer *t,
-			   const struct itg_cpu_pick *pick, struct itg_window *w)
+			   const struct itg_cpu_pick *pick, struct itg_window *w,
+			   ktime_t now, bool weigh)
 {
-	bool all = pick->offered_on == pick->nr_on;
-	struct itg_group *grp = t->grp;
+	u64 rt, span = now > t->window_at ? ktime_sub(now, t->window_at) : 0;
 	u32 seq, end = pick->left_end;
+	struct itg_group *grp = t->grp;
+	bool all;
 	unsigned int i;
-	u64 rt;
 
 	BUILD_BUG_ON(ARRAY_SIZE(pick->on) != ITG_OWED_SLOTS);
+	BUILD_BUG_ON(BITS_PER_TYPE(pick->on_free_mask) < ITG_OWED_SLOTS);
+	BUILD_BUG_ON(BITS_PER_TYPE(w->on_free) < ARRAY_SIZE(w->tid));
 	memset(w, 0, sizeof(*w));
+	/* Lapped: slices that ended in the window are lost. */
+	all = weigh && pick->offered_on == pick->nr_on &&
+	      end - t->left_seq <= ITG_LEFT_SLOTS;
 	for (i = 0; all && i < pick->nr_on; i++) {
 		u64 used = pick->on_slice[i];
 
+		/* Listed twice: it moved to a CPU read later. */
+		if (itg_tid_in(pick->on, i, pick->on[i]))
+			continue;
 		if (itg_ran_at(t, pick->on[i], &rt))
 			used = pick->on_rt[i] > rt ? pick->on_rt[i] - rt : 0;
-		itg_window_add(w, pick->on[i], used,
+		itg_window_add(w, pick->on[i], min(used, span),
 			       pick->on_free_mask & BIT(i));
 	}
 	for (i = 0; all && i < ITG_OWED_SLOTS; i++) {
@@ -907,13 +919,12 @@ static void itg_cpu_window(struct itg_timer *t,
 		tsk = itg_member(t, tid);
 		if (!itg_takes(t, tsk))
 			continue;
-		/* Off a CPU, its runtime is exact. */
+		/* Off a CPU: its runtime since its last slice ended. */
 		rt = READ_ONCE(tsk->se.sum_exec_runtime);
 		if (rt > t->ran[i].rt)
-			itg_window_add(w, tid, rt - t->ran[i].rt, false);
+			itg_window_add(w, tid, min(rt - t->ran[i].rt, span),
+				       false);
 	}
-	if (end - t->left_seq > ITG_LEFT_SLOTS)
-		t->left_seq = end - ITG_LEFT_SLOTS;
 	for (seq = t->left_seq + 1; all && seq != end + 1; seq++) {
 		const struct itg_left *l = &grp->left[seq % ITG_LEFT_SLOTS];
 		pid_t tid;
@@ -929,9 +940,10 @@ static void itg_cpu_window(struct itg_timer *t,
 		    (!itg_tid_in(pick->on, pick->nr_on, tid) &&
 		     !itg_takes(t, itg_member(t, tid))))
 			continue;
-		itg_window_add(w, tid, ns, false);
+		itg_window_add(w, tid, min(ns, span), false);
 	}
 	t->left_seq = end;
+	t->window_at = now;
 	memset(t->ran, 0, sizeof(t->ran));
 	for (i = 0; i < pick->nr_on; i++) {
 		t->ran[i].tid = pick->on[i];
@@ -941,7 +953,8 @@ static void itg_cpu_window(struct itg_timer *t,
 
 /*
  * The member this callback interrupted in the kernel, when it runs late
- * (by more than min_period_ns), else 0.  Its expirations were not found
+ * (by more than min_period_ns, and than a tick where hrtimers are not
+ * high resolution), else 0.  Its expirations were not found
  * where that member is now: a signal sent to it now is taken where its
  * system call returns, a sample of that call, not of the time it used.
  * Under emulation late timer interrupts come in bunches as a vCPU
@@ -955,7 +968,7 @@ static pid_t itg_cpu_away(struct itg_timer *t, ktime_t now)
 
 	if (!regs || user_mode(regs) ||
 	    ktime_sub(now, hrtimer_get_expires(&t->hrt)) <=
-	    (s64)READ_ONCE(itg_min_period_ns))
+	    (s64)max_t(u64, READ_ONCE(itg_min_period_ns), hrtimer_resolution))
 		return 0;
 	return task_pid_nr(current);
 }
@@ -1019,7 +1032,7 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 	u64 late, rest, left = 0;
 
 	rcu_read_lock();
-	itg_cpu_window(t, pick, &w);
+	itg_cpu_window(t, pick, &w, now, n);
 	if (n && nr && itg_cpu_on_time(t, pick->offered_on) && w.total) {
 		/*
 		 * Each expiry to a member drawn in proportion to the CPU time
@@ -1039,7 +1052,8 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 		}
 		rest = late;
 		for (i = 0; i < w.nr && late; i++) {
-			u64 q = mul_u64_u64_div_u64(late, w.used[i], w.total);
+			u64 q = min(mul_u64_u64_div_u64(late, w.used[i],
+							w.total), rest);
 
 			rest -= q;
 			if (q)
@@ -1284,6 +1298,7 @@ static void itg_timer_reset(struct itg_timer *t)
 	memset(t->sent, 0, sizeof(t->sent));
 	memset(t->ran, 0, sizeof(t->ran));
 	t->left_seq = (u32)atomic_read(&t->grp->left_seq);
+	t->window_at = ktime_get();
 	t->backoff = 0;
 	t->cursor = 0;
 	t->scanned = 0;
