@@ -930,7 +930,8 @@ static void itg_cpu_window(struct itg_timer *t,
 		pid_t tid;
 		u64 ns;
 
-		if (READ_ONCE(l->seq) != seq)
+		/* 0: being written (the probe never numbers a slice 0). */
+		if (!seq || READ_ONCE(l->seq) != seq)
 			continue;
 		smp_rmb();	/* the number before the fields */
 		tid = READ_ONCE(l->tid);
@@ -954,9 +955,12 @@ static void itg_cpu_window(struct itg_timer *t,
 /*
  * The member this callback interrupted in the kernel, when it runs late
  * (by more than min_period_ns, and than a tick where hrtimers are not
- * high resolution), else 0.  Its expirations were not found
- * where that member is now: a signal sent to it now is taken where its
- * system call returns, a sample of that call, not of the time it used.
+ * high resolution), else 0.  Its expirations were not found where that
+ * member is now: a signal sent to it now is taken where its system call
+ * returns, a sample of that call, not of the time it used.  What this
+ * callback owes it goes at the next one (min_period_ns later), wherever
+ * the member is then: a thread that lives in system calls is not held
+ * back longer.
  * Under emulation late timer interrupts come in bunches as a vCPU
  * programs its timer: in the system calls that begin and end a sleep.
  * Caller is the callback: a hard interrupt (on PREEMPT_RT a thread, with
@@ -1104,8 +1108,9 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 			left += o->n;
 			t->backlog -= o->n;
 			o->n = 0;
-		} else if (o->tid == away) {
-			continue;	/* it takes them in user mode */
+		} else if (o->tid == away && o->since == now) {
+			/* Owed by this callback: the next one sends it. */
+			continue;
 		} else if (!(n && o->tid == runner) &&
 			   itg_timer_to_runner(t, 1, o->tid, pick)) {
 			o->n--;

