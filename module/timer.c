@@ -1369,14 +1369,17 @@ static void itg_timer_set_cred(struct itg_timer *t, const struct cred **put)
 }
 
 /*
- * Expirations of @t in no signal yet, at a disarm or re-arm: one signal
- * to the calling thread (a member of the timer's group: it arms or
- * disarms its own group's timer; or the ITG_SET_THREAD one), blocking it
- * or not, if a handler catches the signal there.  The default action (for the timer's
- * signals: end the process) would make of a disarm a kill, which the
- * native timers never do; a handler runs once more, as it may when the
- * native signal was pending at the disarm.  Else, or if the signal cannot
- * be queued, they are dropped.  Caller holds grp->lock and RCU.
+ * Expirations of @t in no signal yet, at a disarm or re-arm, when its
+ * last signal is no longer pending: into one of its signals still pending
+ * at the calling thread (a member of the timer's group: it arms or
+ * disarms its own group's timer; or the ITG_SET_THREAD one), an earlier
+ * one that thread did not take yet (it blocks the signal, say); else one
+ * new signal there, blocking it or not, if a handler catches the signal
+ * there.  The default action (for the timer's signals: end the process)
+ * would make of a disarm a kill, which the native timers never do; a
+ * handler runs once more, as it may when the native signal was pending at
+ * the disarm.  Else, or if the signal cannot be queued, they are dropped.
+ * Caller holds grp->lock and RCU.
  */
 static void itg_timer_flush(struct itg_timer *t)
 {
@@ -1386,14 +1389,25 @@ static void itg_timer_flush(struct itg_timer *t)
 					       NULL;
 	__sighandler_t handler;
 
-	if (sighand) {
+	if (!sighand || !itg_may_signal(t, tsk))
+		goto drop;
+	switch (itg_sig_pending(t, tsk, t->carry)) {
+	case ITG_SIG_OURS:
+		/* Folded in it: not the one itg_timer_queued() follows. */
+		t->overruns += t->carry;
+		atomic64_add(t->carry, &itg_stats.overruns);
+		t->carry = 0;
+		return;
+	case ITG_SIG_FREE:
 		handler = READ_ONCE(sighand->action[t->signo - 1].sa.sa_handler);
 		if (handler != SIG_DFL && handler != SIG_IGN &&
-		    itg_may_signal(t, tsk) &&
-		    itg_sig_pending(t, tsk, 0) == ITG_SIG_FREE &&
 		    itg_timer_send(t, tsk, 0))
 			return;
+		break;
+	default:
+		break;
 	}
+drop:
 	t->carry = 0;
 }
 

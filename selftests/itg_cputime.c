@@ -773,12 +773,25 @@ TEST(private_prof_counts_only_its_thread)
 	close(fd);
 }
 
+/*
+ * PROF every 1 ms on four busy threads (two vCPUs): every millisecond of
+ * their CPU time is an expiry, in a signal or an overrun.  The count is
+ * read while the timer is armed: a timer whose signal stayed pending
+ * backs off (its callbacks come up to a second apart), and a read counts
+ * what passed since its last callback.  A disarm does not (as the kernel's
+ * POSIX timers, re-armed at dequeue, never count what passed while their
+ * signal was pending).  The CPU time is read just before and just after
+ * the arm and the read: the main thread competes with the four for the two
+ * CPUs, and a preemption between a read of the CPU time and the module's
+ * (tens of ms on the debug kernel) must widen the bounds, not shift them.
+ * After the disarm, the signals carry exactly the count.
+ */
 TEST(periodic_1ms_prof_on_4_threads_overruns_match_cpu_time)
 {
 	struct spinner s[4] = {};
 	int fd = itg_open(O_CLOEXEC);
-	uint64_t c0, c, overruns, expected;
-	struct itg_timer_get g;
+	uint64_t c0, c0_set, c1, c2, overruns, lo, hi;
+	struct itg_timer_get armed, g;
 	int n;
 
 	ASSERT_LE(0, fd);
@@ -787,22 +800,28 @@ TEST(periodic_1ms_prof_on_4_threads_overruns_match_cpu_time)
 	spin_start(_metadata, s, 4, fd);
 	c0 = exact_cpu();
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, MS, MS, 0, 0, NULL));
+	c0_set = exact_cpu();
 	sleep_ns(2 * SEC);
 	sig_block(SIGPROF, SIG_BLOCK);
+	c1 = exact_cpu() - c0_set;
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &armed));
+	c2 = exact_cpu() - c0;
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
-	c = exact_cpu() - c0;
 	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &g));
 	spin_join(s, 4);
 	sig_block(SIGPROF, SIG_UNBLOCK);
 	n = rec_sum(SIGPROF, SI_TIMER, &overruns);
-	expected = c / MS;
-	TH_LOG("2 s: %.1f ms CPU; %d signals + %llu overruns = %llu expirations (%llu expected)",
-	       c / 1e6, n, (unsigned long long)overruns,
-	       (unsigned long long)g.expirations,
-	       (unsigned long long)expected);
+	lo = c1 / MS - c1 / MS / 50;
+	hi = c2 / MS + 1;
+	TH_LOG("2 s: %llu expirations read armed, between %.1f and %.1f ms CPU",
+	       (unsigned long long)armed.expirations, c1 / 1e6, c2 / 1e6);
+	TH_LOG("%d signals + %llu overruns = %llu expirations at the disarm",
+	       n, (unsigned long long)overruns,
+	       (unsigned long long)g.expirations);
 	EXPECT_EQ(g.expirations, n + overruns);
-	EXPECT_LE(g.expirations, expected + 1);
-	EXPECT_GE(g.expirations, expected - expected / 50);
+	EXPECT_LE(armed.expirations, hi);
+	EXPECT_GE(armed.expirations, lo);
+	EXPECT_GE(g.expirations, armed.expirations);
 	close(fd);
 	signal(SIGPROF, SIG_DFL);
 }
@@ -957,7 +976,7 @@ TEST(prof_expirations_follow_the_cpu_time_of_short_bursts)
 				{ .duty_spin_us = 500, .duty_sleep_us = 1000 },
 				{ .sleep_only = true } };
 	int fd = itg_open(O_CLOEXEC), n;
-	uint64_t cpu[2], exp[2], overruns;
+	uint64_t cpu[3], exp[3], overruns;
 	double share_cpu, share_exp;
 	struct itg_timer_get g;
 	cpu_set_t all;
@@ -971,6 +990,7 @@ TEST(prof_expirations_follow_the_cpu_time_of_short_bursts)
 	spin_start(_metadata, s, 3, fd);
 	cpu[0] = now_ns(spin_clocks[1]);
 	cpu[1] = now_ns(spin_clocks[2]);
+	cpu[2] = now_ns(spin_clocks[3]);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, MS, MS, 0, 0, NULL));
 	sleep_ns(2 * SEC);
 	sig_block(SIGPROF, SIG_BLOCK);
@@ -978,11 +998,13 @@ TEST(prof_expirations_follow_the_cpu_time_of_short_bursts)
 	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &g));
 	cpu[0] = now_ns(spin_clocks[1]) - cpu[0];
 	cpu[1] = now_ns(spin_clocks[2]) - cpu[1];
+	cpu[2] = now_ns(spin_clocks[3]) - cpu[2];
 	spin_join(s, 3);
 	sig_block(SIGPROF, SIG_UNBLOCK);
 	n = rec_sum(SIGPROF, SI_TIMER, &overruns);
 	exp[0] = rec_tid_expirations(s[0].tid);
 	exp[1] = rec_tid_expirations(s[1].tid);
+	exp[2] = rec_tid_expirations(s[2].tid);
 	share_cpu = 100.0 * cpu[1] / (cpu[0] + cpu[1] ?: 1);
 	share_exp = 100.0 * exp[1] / (exp[0] + exp[1] ?: 1);
 	TH_LOG("%d signals + %llu overruns of %llu; bursty thread: %.1f %% of them, %.1f %% of CPU",
@@ -991,11 +1013,15 @@ TEST(prof_expirations_follow_the_cpu_time_of_short_bursts)
 	EXPECT_LE(g.expirations - (n + overruns), itg_slow() ? 20 : 0);
 	ASSERT_LE(1000, g.expirations);
 	/*
-	 * The sleeper wakes every 1.5 s: on the debug kernel that slice is
-	 * long enough to be drawn a few times (4 seen), taken as it wakes.
+	 * The sleeper wakes every 1.5 s for a few microseconds, a slice
+	 * drawn as rarely; but a vCPU that the host holds then counts as its
+	 * CPU time (1.5 ms, and 2 expirations, seen once), and so does the
+	 * debug kernel's slow way back to sleep (4 seen): at most its time,
+	 * and a late callback's share.
 	 */
-	if (!itg_slow())
-		EXPECT_EQ(0, rec_tid(s[2].tid));
+	TH_LOG("the sleeper: %.3f ms CPU, %llu expirations", cpu[2] / 1e6,
+	       (unsigned long long)exp[2]);
+	EXPECT_LE(exp[2], 3 + 2 * cpu[2] / MS);
 	if (!itg_slow() && !host_held(_metadata, s, 2, cpu[0] + cpu[1])) {
 		EXPECT_GE(share_exp, 0.88 * share_cpu);
 		EXPECT_LE(share_exp, 1.25 * share_cpu);
@@ -1078,6 +1104,7 @@ static int late_sample(struct __test_metadata *_metadata, int fd,
 		return -1;
 	cpu[0] = now_ns(spin_clocks[1]) - cpu[0];
 	cpu[1] = now_ns(spin_clocks[2]) - cpu[1];
+	cpu[2] = now_ns(spin_clocks[3]) - cpu[2];
 	spin_join(s, 3);
 	sig_block(SIGPROF, SIG_UNBLOCK);
 	if (sched_setaffinity(0, sizeof(all), &all))
@@ -1158,6 +1185,76 @@ TEST_F(late, late_callbacks_send_a_signal_per_expiry)
 TEST_F(late, owed_expirations_wait_for_a_preempted_thread)
 {
 	late_pair(_metadata, self->fd, true);
+}
+
+/* 50 ms of CPU time in a burst, SIGPROF unblocked, then asleep. */
+static void *burst_then_sleep_fn(void *arg)
+{
+	uint64_t t0 = thread_cpu();
+
+	sig_block(SIGPROF, SIG_UNBLOCK);
+	while (thread_cpu() - t0 < 50 * MS)
+		;
+	while (!atomic_load(&spin_stop))
+		sleep_ns(10 * MS);
+	return NULL;
+}
+
+/*
+ * A disarm carries what is still owed into a signal: the timer's last one
+ * if pending, else one of its signals pending at the calling thread, else
+ * a new one there.  The main thread blocks SIGPROF and gets a signal (it
+ * spins alone), then sleeps while another thread burns 50 ms of CPU and
+ * sleeps, with callbacks 20 ms late: the one after its burst finds about
+ * 20 expirations, owed to it (asleep, it takes them as it wakes, or
+ * another member after 100 ms).  The main thread disarms before: what is
+ * owed goes into the signal it holds.  0.5.2 and before looked there only
+ * for a free slot and dropped it (2 to 6 expirations in 4 of 5 samples seen; 1 to 6 in 1 of 80
+ * samples of four busy threads, when the main thread blocked SIGPROF as a
+ * signal reached it).
+ */
+TEST_F(late, disarm_folds_what_is_owed_into_a_signal_pending_at_the_caller)
+{
+	uint64_t overruns, t0;
+	struct itg_timer_get g;
+	int n, i, mine;
+	pthread_t th;
+	sigset_t pend;
+
+	install(SIGPROF);
+	/* Five samples: the disarm does not always find some owed. */
+	for (i = 0; i < 5; i++) {
+		rec_reset();
+		sig_block(SIGPROF, SIG_BLOCK);
+		ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_PROF, MS, MS, 0, 0,
+				     NULL));
+		t0 = thread_cpu();
+		do {
+			ASSERT_GT(t0 + SEC, thread_cpu());
+			sigpending(&pend);
+		} while (!sigismember(&pend, SIGPROF));
+		atomic_store(&spin_stop, false);
+		ASSERT_EQ(0, write_param(INJECT_LATE, "20000000"));
+		ASSERT_EQ(0, pthread_create(&th, NULL, burst_then_sleep_fn,
+					    NULL));
+		sleep_ns(110 * MS);
+		ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_PROF, 0, 0, 0, 0,
+				     NULL));
+		ASSERT_EQ(0, write_param(INJECT_LATE, "0"));
+		ASSERT_EQ(0, itg_get(self->fd, ITG_TIMER_PROF, &g));
+		atomic_store(&spin_stop, true);
+		ASSERT_EQ(0, pthread_join(th, NULL));
+		/* The signal held: taken here, with what the disarm put in it. */
+		sig_block(SIGPROF, SIG_UNBLOCK);
+		n = rec_sum(SIGPROF, SI_TIMER, &overruns);
+		mine = rec_tid(itg_gettid());
+		TH_LOG("%d signals (%d to this thread) + %llu overruns = %llu expirations?",
+		       n, mine, (unsigned long long)overruns,
+		       (unsigned long long)g.expirations);
+		EXPECT_EQ(1, mine);
+		EXPECT_EQ(g.expirations, n + overruns);
+		EXPECT_LE(40, g.expirations);
+	}
 }
 
 /* Take what is pending of SIGPROF: signals, and their overruns in *@o. */
