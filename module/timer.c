@@ -30,6 +30,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
+#include <linux/signal_types.h>
 #include <linux/slab.h>
 #include <asm/irq_regs.h>
 
@@ -223,8 +224,13 @@ static enum itg_sig_state itg_sig_pending(struct itg_timer *t,
 	list_for_each_entry(q, &tsk->pending.list, list) {
 		if (++seen > ITG_PENDING_SCAN)
 			goto unlock;
+		/*
+		 * Not a POSIX timer's (preallocated: ours never are), whose
+		 * id may reach ours after 2^30 timer_create()s.
+		 */
 		if (q->info.si_signo == t->signo &&
-		    q->info.si_code == SI_TIMER && q->info.si_tid == tid) {
+		    q->info.si_code == SI_TIMER && q->info.si_tid == tid &&
+		    !(q->flags & SIGQUEUE_PREALLOC)) {
 			if (add) {
 				q->info.si_overrun =
 					itg_sat_add(q->info.si_overrun, add);
@@ -1393,7 +1399,13 @@ static void itg_timer_flush(struct itg_timer *t)
 		goto drop;
 	switch (itg_sig_pending(t, tsk, t->carry)) {
 	case ITG_SIG_OURS:
-		/* Folded in it: not the one itg_timer_queued() follows. */
+		/*
+		 * Folded in it: an earlier one, or the one itg_timer_queued()
+		 * follows if that found too long a list and it got shorter.
+		 */
+		if (t->queued && t->target == task_pid_nr(tsk))
+			t->queued_overrun = itg_sat_add(t->queued_overrun,
+							t->carry);
 		t->overruns += t->carry;
 		atomic64_add(t->carry, &itg_stats.overruns);
 		t->carry = 0;

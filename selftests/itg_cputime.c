@@ -778,9 +778,9 @@ TEST(private_prof_counts_only_its_thread)
  * their CPU time is an expiry, in a signal or an overrun.  The count is
  * read while the timer is armed: a timer whose signal stayed pending
  * backs off (its callbacks come up to a second apart), and a read counts
- * what passed since its last callback.  A disarm does not (as the kernel's
- * POSIX timers, re-armed at dequeue, never count what passed while their
- * signal was pending).  The CPU time is read just before and just after
+ * what passed since such a timer's last callback.  A disarm does not (as
+ * the kernel's POSIX timers, re-armed at dequeue, never count what passed
+ * while their signal was pending).  The CPU time is read just before and just after
  * the arm and the read: the main thread competes with the four for the two
  * CPUs, and a preemption between a read of the CPU time and the module's
  * (tens of ms on the debug kernel) must widen the bounds, not shift them.
@@ -1104,7 +1104,6 @@ static int late_sample(struct __test_metadata *_metadata, int fd,
 		return -1;
 	cpu[0] = now_ns(spin_clocks[1]) - cpu[0];
 	cpu[1] = now_ns(spin_clocks[2]) - cpu[1];
-	cpu[2] = now_ns(spin_clocks[3]) - cpu[2];
 	spin_join(s, 3);
 	sig_block(SIGPROF, SIG_UNBLOCK);
 	if (sched_setaffinity(0, sizeof(all), &all))
@@ -1187,16 +1186,23 @@ TEST_F(late, owed_expirations_wait_for_a_preempted_thread)
 	late_pair(_metadata, self->fd, true);
 }
 
-/* 50 ms of CPU time in a burst, SIGPROF unblocked, then asleep. */
+static atomic_bool burst_done;
+
+/*
+ * 50 ms of CPU time in a burst, SIGPROF unblocked, then asleep until a
+ * byte comes down the pipe @arg reads (the read restarts after a handler).
+ */
 static void *burst_then_sleep_fn(void *arg)
 {
 	uint64_t t0 = thread_cpu();
+	char c;
 
 	sig_block(SIGPROF, SIG_UNBLOCK);
 	while (thread_cpu() - t0 < 50 * MS)
 		;
-	while (!atomic_load(&spin_stop))
-		sleep_ns(10 * MS);
+	atomic_store(&burst_done, true);
+	if (read(*(int *)arg, &c, 1) != 1)
+		return (void *)1;
 	return NULL;
 }
 
@@ -1205,21 +1211,23 @@ static void *burst_then_sleep_fn(void *arg)
  * if pending, else one of its signals pending at the calling thread, else
  * a new one there.  The main thread blocks SIGPROF and gets a signal (it
  * spins alone), then sleeps while another thread burns 50 ms of CPU and
- * sleeps, with callbacks 20 ms late: the one after its burst finds about
- * 20 expirations, owed to it (asleep, it takes them as it wakes, or
- * another member after 100 ms).  The main thread disarms before: what is
- * owed goes into the signal it holds.  0.5.2 and before looked there only
- * for a free slot and dropped it (2 to 6 expirations in 4 of 5 samples seen; 1 to 6 in 1 of 80
- * samples of four busy threads, when the main thread blocked SIGPROF as a
- * signal reached it).
+ * sleeps, with callbacks 20 ms late: the one after its burst finds up to
+ * 20 expirations, owed to it (asleep, it would take them as it woke, or
+ * another member after 100 ms).  The main thread disarms 60 ms after the
+ * burst: what is owed goes into the signal it holds.  0.5.2 and before
+ * looked there only for a free slot and dropped it (18 expirations in 1 of
+ * 5 samples seen, and 2 to 6 in 4 of 5 with the sleeper waking every 10
+ * ms; 1 to 6 in 1 of 80 samples of four busy threads, when the main
+ * thread blocked SIGPROF as a signal reached it).
  */
 TEST_F(late, disarm_folds_what_is_owed_into_a_signal_pending_at_the_caller)
 {
 	uint64_t overruns, t0;
 	struct itg_timer_get g;
-	int n, i, mine;
+	int n, i, mine, wake[2];
 	pthread_t th;
 	sigset_t pend;
+	void *ret;
 
 	install(SIGPROF);
 	/* Five samples: the disarm does not always find some owed. */
@@ -1233,17 +1241,23 @@ TEST_F(late, disarm_folds_what_is_owed_into_a_signal_pending_at_the_caller)
 			ASSERT_GT(t0 + SEC, thread_cpu());
 			sigpending(&pend);
 		} while (!sigismember(&pend, SIGPROF));
-		atomic_store(&spin_stop, false);
+		atomic_store(&burst_done, false);
+		ASSERT_EQ(0, pipe(wake));
 		ASSERT_EQ(0, write_param(INJECT_LATE, "20000000"));
 		ASSERT_EQ(0, pthread_create(&th, NULL, burst_then_sleep_fn,
-					    NULL));
-		sleep_ns(110 * MS);
+					    &wake[0]));
+		while (!atomic_load(&burst_done))
+			usleep(1000);
+		sleep_ns(60 * MS);
 		ASSERT_EQ(0, itg_set(self->fd, ITG_TIMER_PROF, 0, 0, 0, 0,
 				     NULL));
 		ASSERT_EQ(0, write_param(INJECT_LATE, "0"));
 		ASSERT_EQ(0, itg_get(self->fd, ITG_TIMER_PROF, &g));
-		atomic_store(&spin_stop, true);
-		ASSERT_EQ(0, pthread_join(th, NULL));
+		ASSERT_EQ(1, write(wake[1], "", 1));
+		ASSERT_EQ(0, pthread_join(th, &ret));
+		ASSERT_EQ(NULL, ret);
+		close(wake[0]);
+		close(wake[1]);
 		/* The signal held: taken here, with what the disarm put in it. */
 		sig_block(SIGPROF, SIG_UNBLOCK);
 		n = rec_sum(SIGPROF, SI_TIMER, &overruns);
@@ -1253,7 +1267,8 @@ TEST_F(late, disarm_folds_what_is_owed_into_a_signal_pending_at_the_caller)
 		       (unsigned long long)g.expirations);
 		EXPECT_EQ(1, mine);
 		EXPECT_EQ(g.expirations, n + overruns);
-		EXPECT_LE(40, g.expirations);
+		/* Most of its 50 ms were found (not all, if very late). */
+		EXPECT_LE(25, g.expirations);
 	}
 }
 
