@@ -422,7 +422,14 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	       c / 1e6, u / 1e6, b / 1e6, v / 1e6, p / 1e6);
 	EXPECT_LE(p, b);
 	EXPECT_GE(p + 2 * MS, c);
-	EXPECT_LT(v, p / 2);
+	/*
+	 * VIRTUAL is never ahead of the kernel's own user time by more than
+	 * three ticks: one that counted the system time would be 140 ms or
+	 * more ahead here.  Not "below half of PROF": how much of the loop the
+	 * tick finds in user mode is the host's and the guest's, not ours
+	 * (18 to 40 % in ten local runs; 53 % once in a CI replica, with
+	 * VIRTUAL at 159.5 ms against 159.3 of user time).
+	 */
 	EXPECT_LE(v, u + 12 * MS);
 	native.it_value.tv_sec = 0;
 	setitimer(ITIMER_VIRTUAL, &native, NULL);
