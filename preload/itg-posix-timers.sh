@@ -22,10 +22,17 @@
 # host the kernel's tick-sampled ITIMER_PROF loses the ticks of a stalled
 # vCPU and its 2 s expire after 4.5 s of wall time (seen with stress-ng
 # on both host cores, three runs in a row); the module's exact clocks do
-# not, and the preload run must pass every check.
+# not, and the preload run must pass every check but one: the module's
+# ITIMER_VIRTUAL never runs more than a tick ahead of the user time the
+# kernel ticked (Documentation/design.rst), so it misses the check with
+# the kernel's (2 s took 2.7 to 3.1 s of wall time both ways under
+# stress-ng).  The native run notes the checks it missed in $state; the
+# preload run reports a missed "itimer virtual" as skipped when the native
+# run missed it too, and as a failure otherwise.
 here=$(dirname "$0")
 mode=${1:-native}
 counter=/sys/class/misc/itimer_group/signals_sent
+state=${TMPDIR:-/tmp}/itg-posix-timers.native-missed
 checks="itimer virtual|itimer prof|itimer real|timer_create() per thread|timer_create() per process"
 
 run_once() {
@@ -50,6 +57,7 @@ for attempt in 1 2 3; do
 done
 
 n=0 failed=0
+[ "$mode" = native ] && : >"$state"
 IFS='|'
 for check in $checks; do
 	n=$((n + 1))
@@ -57,7 +65,12 @@ for check in $checks; do
 		echo "ok $n posix_timers $mode: $check"
 	elif [ "$mode" = native ] &&
 	     printf '%s\n' "$out" | grep -qF "Check $check... "; then
+		echo "$check" >>"$state"
 		echo "ok $n posix_timers $mode: $check # SKIP the kernel's own timer missed its check: a busy host (see above)"
+	elif [ "$mode" = preload ] && [ "$check" = "itimer virtual" ] &&
+	     grep -qxF "$check" "$state" 2>/dev/null &&
+	     printf '%s\n' "$out" | grep -qF "Check $check... "; then
+		echo "ok $n posix_timers $mode: $check # SKIP the native run missed it too: VIRTUAL follows the user time the kernel ticked"
 	else
 		echo "not ok $n posix_timers $mode: $check"
 		failed=1

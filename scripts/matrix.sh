@@ -7,7 +7,7 @@
 # without a warning and its run ended "N passed, 0 failed".  Prints a line
 # per kernel and a total, and keeps them in build/matrix.txt; each run's
 # output is in build/matrix-<name>.out, its console log in
-# build/vm-check-<name>.log.
+# build/vm-check-<name>.log; a failed kernel's failed checks follow its line.
 #
 #   matrix.sh NAME...     (make passes MAKE and the make variables: T=...)
 set -uo pipefail
@@ -54,7 +54,14 @@ for k in "$@"; do
 	fail=$(grep -m1 '^vm: FAILED' "$out" || true)
 	line "$(printf '%-9s %-26s %-32s %-18s deps %3ds, run %3ds%s' "$k" "$kver" "$result" "$build" \
 		$((t1 - t0)) $((t2 - t1)) "${fail:+  ($fail)}")"
-	if [ $rc -eq 0 ]; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+	if [ $rc -eq 0 ]; then
+		ok=$((ok + 1))
+	else
+		bad=$((bad + 1))
+		# What failed, on the console (CI shows only this output).
+		grep -E 'FAIL +not ok|: *Expected |vm: FAILED|warning:' "$out" |
+			head -n 20 | sed 's/^/    /'
+	fi
 done
 line "matrix: $ok of $# kernels passed in $(( $(date +%s) - start )) s"
 line "matrix: $tp passed, $tf failed, $ts skipped"

@@ -915,7 +915,13 @@ static void check_shares(struct __test_metadata *_metadata, uint32_t flags,
 	 * about 1,000 seen).
 	 */
 	EXPECT_LE(g.expirations - (n + overruns), itg_slow() ? 20 : 0);
-	ASSERT_GE(n, 100);
+	/*
+	 * Signals, not only overruns.  On the debug kernel a signal's way
+	 * through the kernel takes longer than the period, and most
+	 * expirations fold into the one still pending: 248 signals of 974
+	 * expirations in one run, 88 in a CI run on a slower host.
+	 */
+	ASSERT_GE(n, itg_slow() ? 20 : 100);
 	/*
 	 * Not on the slow debug kernel, where the kernel's own threads
 	 * preempt the spinners half the time.  The draw of ~1,300 samples
@@ -1456,8 +1462,13 @@ TEST(member_exiting_while_armed_keeps_its_time)
 
 	ASSERT_LE(0, fd);
 	c0 = process_cpu();	/* before: the arming counts for the timer */
-	m0 = thread_cpu();
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 100 * SEC, 0, 0, 0, NULL));
+	/*
+	 * After: this thread's time before the arming is not the timer's
+	 * (read before it, a vCPU the host held there made it 2.3 ms more
+	 * than the timer's, under stress-ng on both host cores).
+	 */
+	m0 = thread_cpu();
 	for (i = 0; i < 8; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, burn_and_exit,
 					    &cpu[i]));

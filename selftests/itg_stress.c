@@ -20,6 +20,7 @@
 
 static atomic_bool stop;
 static atomic_int bad_errno, bad_line, rmmod_succeeded, signals;
+static atomic_llong expirations;
 static int fd;
 
 static void note(int line)
@@ -32,9 +33,20 @@ static void note(int line)
 
 #define CHECK(call) do { if (call) note(__LINE__); } while (0)
 
-static void on_signal(int sig)
+/* A signal and the expirations it carries (si_overrun). */
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	atomic_fetch_add(&signals, 1);
+	atomic_fetch_add(&expirations, 1 + (si->si_code == SI_TIMER ?
+					     si->si_overrun : 0));
+}
+
+static void count_signal(int sig)
+{
+	struct sigaction sa = { .sa_sigaction = on_signal,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
+
+	sigaction(sig, &sa, NULL);
 }
 
 static void *short_lived(void *arg)
@@ -175,8 +187,8 @@ TEST(everything_at_once_while_timers_fire)
 	pthread_t th[NWORKERS + 2];
 	int i, n = 0;
 
-	signal(SIGUSR1, on_signal);
-	signal(SIGUSR2, on_signal);
+	count_signal(SIGUSR1);
+	count_signal(SIGUSR2);
 	fd = itg_open(O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < NWORKERS; i++)
@@ -260,8 +272,9 @@ TEST(private_groups_churn_under_a_fast_shared_timer)
 
 	atomic_store(&stop, false);
 	atomic_store(&signals, 0);
+	atomic_store(&expirations, 0);
 	atomic_store(&bad_errno, 0);
-	signal(SIGALRM, on_signal);
+	count_signal(SIGALRM);
 	fd = itg_open(O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 100000, 100000, 0, 0, NULL));
@@ -272,11 +285,20 @@ TEST(private_groups_churn_under_a_fast_shared_timer)
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	EXPECT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
-	TH_LOG("%d signals taken", atomic_load(&signals));
+	TH_LOG("%d signals taken, %lld expirations in them",
+	       atomic_load(&signals), atomic_load(&expirations));
 	EXPECT_EQ(0, atomic_load(&bad_errno))
 		TH_LOG("a call at line %d failed: %s", atomic_load(&bad_line),
 		       strerror(atomic_load(&bad_errno)));
-	EXPECT_GT(atomic_load(&signals), 100);
+	/*
+	 * The timer fired throughout: 2 s of a 100 us period.  Not its
+	 * signals: the threads spend the run in the kernel, in clone() and
+	 * the ioctl, and on a busy host take few (1,101 to 3,525 on a
+	 * quiet one, 39 under stress-ng on both host cores); what a
+	 * pending signal folds is in its overrun count.
+	 */
+	EXPECT_GT(atomic_load(&signals), 0);
+	EXPECT_GT(atomic_load(&expirations), 1000);
 	close(fd);
 }
 
