@@ -106,10 +106,128 @@ static int probe_settles(int want)
  * clock_gettime() may be a system call (no vDSO clocksource), and system
  * time would slow ITIMER_VIRTUAL, native and ours.
  */
+#ifndef __has_builtin
+#define __has_builtin(x) 0
+#endif
+#if __has_builtin(__builtin_ia32_rdtsc)
+#define tsc() __builtin_ia32_rdtsc()
+#else
+#define tsc() 0ULL	/* no host stalls seen: every bound applies */
+#endif
+
+/*
+ * Host stalls a spinner sat through: time its CPU clock counted while its
+ * loop stood still.  Under emulation a vCPU the host does not run counts
+ * as CPU time of the thread on it, which can take no signal then: the
+ * module draws it (it is on a CPU), its signals wait or go to another.
+ * A loop standing still while its clock does not count (preempted in the
+ * guest, asleep) is no stall.  By the TSC, calibrated at spin_start().
+ */
+struct held {
+	uint64_t tsc, cpu, ns;
+};
+
+#define HELD_MIN_NS	(1000 * 1000)
+static uint64_t held_min_cycles = UINT64_MAX;
+static double ns_per_cycle;
+
+/* A TSC reading and the monotonic time of it, from the tightest of 5. */
+static void tsc_at(uint64_t *c, uint64_t *m)
+{
+	uint64_t best = UINT64_MAX, m1, m2, cc;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		m1 = now_ns(CLOCK_MONOTONIC);
+		cc = tsc();
+		m2 = now_ns(CLOCK_MONOTONIC);
+		if (m2 - m1 < best) {
+			best = m2 - m1;
+			*c = cc;
+			*m = m1 + best / 2;
+		}
+	}
+}
+
+static void held_calibrate(void)
+{
+	uint64_t c0, m0, c1, m1;
+
+	if (!tsc())
+		return;
+	tsc_at(&c0, &m0);
+	sleep_ns(100 * MS);
+	tsc_at(&c1, &m1);
+	if (c1 <= c0 || m1 <= m0)
+		return;
+	ns_per_cycle = (double)(m1 - m0) / (c1 - c0);
+	held_min_cycles = HELD_MIN_NS / ns_per_cycle;
+}
+
+static void held_start(struct held *h)
+{
+	h->cpu = thread_cpu();
+	h->tsc = tsc();
+	h->ns = 0;
+}
+
+/*
+ * In a spin loop that read the TSC at @prev, then at @now.  The CPU clock
+ * is read again at every stall and every 10 ms: the run before a stall is
+ * short, so an error in the TSC's rate adds little to it.
+ */
+static inline void held_note(struct held *h, uint64_t prev, uint64_t now)
+{
+	int64_t held, gap, run;
+	uint64_t cpu;
+
+	if (now < prev)
+		return;
+	if (now - prev < held_min_cycles) {
+		if (now - h->tsc >= 10 * held_min_cycles) {
+			h->cpu = thread_cpu();
+			h->tsc = tsc();
+		}
+		return;
+	}
+	cpu = thread_cpu();
+	gap = (now - prev) * ns_per_cycle;
+	run = (now - h->tsc) * ns_per_cycle - gap;
+	held = (int64_t)(cpu - h->cpu) - run;
+	h->ns += held < 0 ? 0 : held > gap ? gap : held;
+	h->cpu = cpu;
+	h->tsc = tsc();
+}
+
 static void busy_until_fired(void)
 {
 	while (!atomic_load(&fired))
 		;
+}
+
+/*
+ * busy_until_fired() on a thread whose CPU clock read @cpu0 just before:
+ * returns how long the host held the thread's vCPU meanwhile (its CPU
+ * clock counted on while the loop stood still), by the TSC only.
+ */
+static uint64_t busy_until_fired_held(uint64_t cpu0)
+{
+	uint64_t start = tsc(), prev = start, now, gaps = 0;
+	int64_t run, held;
+
+	while (!atomic_load(&fired)) {
+		now = tsc();
+		if (now - prev >= held_min_cycles)
+			gaps += now - prev;
+		prev = now;
+	}
+	if (!ns_per_cycle || prev < start)
+		return 0;
+	run = (prev - start - gaps) * ns_per_cycle;
+	held = (int64_t)(fired_thread_cpu - cpu0) - run;
+	if (held > gaps * ns_per_cycle)
+		held = gaps * ns_per_cycle;
+	return held < 0 ? 0 : held;
 }
 
 /*
@@ -203,7 +321,7 @@ static uint64_t peer_late_in(uint64_t from, uint64_t to)
  */
 static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
 			     int which, int sig, int64_t *peer_late,
-			     int64_t *native_err)
+			     int64_t *native_err, int64_t *held)
 {
 	struct itimerval native = { .it_value = { 0, 200000 } };
 	bool peer = which == ITIMER_PROF;
@@ -224,7 +342,7 @@ static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
 			timer_delete(id);
 		return INT64_MIN;
 	}
-	busy_until_fired();
+	*held = busy_until_fired_held(t0);
 	ours = fired_thread_cpu - t0 - 200 * MS;
 	if (peer) {
 		/* The companion's signals up to 2 ms after ours, too. */
@@ -242,9 +360,9 @@ static int64_t oneshot_error(struct __test_metadata *_metadata, int fd,
 	busy_until_fired();
 	theirs = fired_thread_cpu - t0 - 200 * MS;
 	*native_err = theirs;
-	TH_LOG("%s 200 ms one-shot: module %+.3f ms late (an hrtimer +%.3f), native %+.3f",
+	TH_LOG("%s 200 ms one-shot: module %+.3f ms late (hrtimer +%.3f, held %.3f), native %+.3f",
 	       which == ITIMER_PROF ? "ITIMER_PROF" : "ITIMER_VIRTUAL",
-	       ours / 1e6, *peer_late / 1e6, theirs / 1e6);
+	       ours / 1e6, *peer_late / 1e6, *held / 1e6, theirs / 1e6);
 	signal(sig, SIG_DFL);
 	return ours;
 }
@@ -253,11 +371,13 @@ static void check_oneshot(struct __test_metadata *_metadata, int which,
 			  int sig)
 {
 	int fd = itg_open(O_CLOEXEC), try;
-	int64_t err = INT64_MIN, native = 0, peer = 0;
+	int64_t err = INT64_MIN, native = 0, peer = 0, held = 0;
 
 	if (itg_slow())
 		SKIP(return, "accuracy is not measured on the debug kernel");
 	ASSERT_LE(0, fd);
+	if (held_min_cycles == UINT64_MAX)
+		held_calibrate();
 	/*
 	 * Up to three samples ride out host noise.  PROF may be 2 ms late,
 	 * and as much later as an hrtimer came about its expiry than usual:
@@ -266,19 +386,22 @@ static void check_oneshot(struct __test_metadata *_metadata, int which,
 	 * 33 ms).
 	 * VIRTUAL follows the kernel's tick-sampled utime, which a busy host
 	 * makes lag the CPU clock: it may be as late as the native one of
-	 * the same sample.
+	 * the same sample.  Either may be as much later as the host held
+	 * the thread's vCPU in the sample, by the TSC (the companion missed
+	 * some: 13.4 ms late, the hrtimer 6.7 later than usual).
 	 */
 	for (try = 0; try < 3; try++) {
-		err = oneshot_error(_metadata, fd, which, sig, &peer, &native);
+		err = oneshot_error(_metadata, fd, which, sig, &peer, &native,
+				    &held);
 		ASSERT_NE(INT64_MIN, err);
 		/* Never early, in any sample. */
 		ASSERT_GE(err, 0);
 		if (which == ITIMER_VIRTUAL && err <= native)
 			err = 0;
-		if (err <= (int64_t)ONESHOT_LATE_NS + peer)
+		if (err <= (int64_t)ONESHOT_LATE_NS + peer + held)
 			break;
 	}
-	EXPECT_LE(err, (int64_t)ONESHOT_LATE_NS + peer);
+	EXPECT_LE(err, (int64_t)ONESHOT_LATE_NS + peer + held);
 	close(fd);
 }
 
@@ -436,99 +559,6 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	close(fd);
 }
 
-#ifndef __has_builtin
-#define __has_builtin(x) 0
-#endif
-#if __has_builtin(__builtin_ia32_rdtsc)
-#define tsc() __builtin_ia32_rdtsc()
-#else
-#define tsc() 0ULL	/* no host stalls seen: every bound applies */
-#endif
-
-/*
- * Host stalls a spinner sat through: time its CPU clock counted while its
- * loop stood still.  Under emulation a vCPU the host does not run counts
- * as CPU time of the thread on it, which can take no signal then: the
- * module draws it (it is on a CPU), its signals wait or go to another.
- * A loop standing still while its clock does not count (preempted in the
- * guest, asleep) is no stall.  By the TSC, calibrated at spin_start().
- */
-struct held {
-	uint64_t tsc, cpu, ns;
-};
-
-#define HELD_MIN_NS	(1000 * 1000)
-static uint64_t held_min_cycles = UINT64_MAX;
-static double ns_per_cycle;
-
-/* A TSC reading and the monotonic time of it, from the tightest of 5. */
-static void tsc_at(uint64_t *c, uint64_t *m)
-{
-	uint64_t best = UINT64_MAX, m1, m2, cc;
-	int i;
-
-	for (i = 0; i < 5; i++) {
-		m1 = now_ns(CLOCK_MONOTONIC);
-		cc = tsc();
-		m2 = now_ns(CLOCK_MONOTONIC);
-		if (m2 - m1 < best) {
-			best = m2 - m1;
-			*c = cc;
-			*m = m1 + best / 2;
-		}
-	}
-}
-
-static void held_calibrate(void)
-{
-	uint64_t c0, m0, c1, m1;
-
-	if (!tsc())
-		return;
-	tsc_at(&c0, &m0);
-	sleep_ns(100 * MS);
-	tsc_at(&c1, &m1);
-	if (c1 <= c0 || m1 <= m0)
-		return;
-	ns_per_cycle = (double)(m1 - m0) / (c1 - c0);
-	held_min_cycles = HELD_MIN_NS / ns_per_cycle;
-}
-
-static void held_start(struct held *h)
-{
-	h->cpu = thread_cpu();
-	h->tsc = tsc();
-	h->ns = 0;
-}
-
-/*
- * In a spin loop that read the TSC at @prev, then at @now.  The CPU clock
- * is read again at every stall and every 10 ms: the run before a stall is
- * short, so an error in the TSC's rate adds little to it.
- */
-static inline void held_note(struct held *h, uint64_t prev, uint64_t now)
-{
-	int64_t held, gap, run;
-	uint64_t cpu;
-
-	if (now < prev)
-		return;
-	if (now - prev < held_min_cycles) {
-		if (now - h->tsc >= 10 * held_min_cycles) {
-			h->cpu = thread_cpu();
-			h->tsc = tsc();
-		}
-		return;
-	}
-	cpu = thread_cpu();
-	gap = (now - prev) * ns_per_cycle;
-	run = (now - h->tsc) * ns_per_cycle - gap;
-	held = (int64_t)(cpu - h->cpu) - run;
-	h->ns += held < 0 ? 0 : held > gap ? gap : held;
-	h->cpu = cpu;
-	h->tsc = tsc();
-}
-
 struct spinner {
 	pthread_t th;
 	pid_t tid;
@@ -541,6 +571,7 @@ struct spinner {
 	bool sleep_only;	/* never spin: a member that sleeps */
 	uint64_t cpu_at_arm, cpu_at_fire;
 	struct held held;
+	uint64_t held_at_fire;	/* held.ns when cpu_at_fire was taken */
 };
 
 static atomic_bool spin_stop;
@@ -581,8 +612,10 @@ static void *spinner_fn(void *arg)
 			}
 			usleep(s->duty_sleep_us);
 		}
-		if (s->private_prof && !s->cpu_at_fire && rec_tid(s->tid))
+		if (s->private_prof && !s->cpu_at_fire && rec_tid(s->tid)) {
 			s->cpu_at_fire = thread_cpu();
+			s->held_at_fire = s->held.ns;
+		}
 		now = tsc();
 		held_note(&s->held, prev, now);
 		prev = now;
@@ -729,7 +762,8 @@ TEST(shared_prof_expires_after_the_sum_of_members_time)
  * One sample: a private 200 ms PROF timer on one of three spinners (two
  * stay shared).  Its thread's CPU time at the signal, or 0 on a failure.
  */
-static uint64_t private_sample(struct __test_metadata *_metadata, int fd)
+static uint64_t private_sample(struct __test_metadata *_metadata, int fd,
+			       uint64_t *held)
 {
 	struct spinner s[3] = { { .go_private = true,
 				  .private_prof = 200 * MS } };
@@ -748,8 +782,9 @@ static uint64_t private_sample(struct __test_metadata *_metadata, int fd)
 		usleep(1000);
 	spin_join(s, 3);
 	mine = s[0].cpu_at_fire - s[0].cpu_at_arm;
-	TH_LOG("private 200 ms PROF: its thread used %.3f ms, the process %.3f ms",
-	       mine / 1e6, (fired_process_cpu - c0) / 1e6);
+	*held = s[0].held_at_fire;
+	TH_LOG("private 200 ms PROF: thread %.3f ms (host held %.3f), process %.3f ms",
+	       mine / 1e6, *held / 1e6, (fired_process_cpu - c0) / 1e6);
 	/* Never early, on any sample. */
 	EXPECT_GE(mine, 200 * MS);
 	/* The two shared spinners ran meanwhile and did not count. */
@@ -762,21 +797,26 @@ static uint64_t private_sample(struct __test_metadata *_metadata, int fd)
 TEST(private_prof_counts_only_its_thread)
 {
 	int fd = itg_open(O_CLOEXEC), try;
-	uint64_t mine = 0;
+	uint64_t mine = 0, held = 0, late = 4 * ONESHOT_LATE_NS;
 
 	ASSERT_LE(0, fd);
 	/*
 	 * Up to three samples, as above: with three spinners on two vCPUs,
 	 * round-robin TCG once stalled the thread's vCPU 25 ms past its
-	 * expiry (guest clocks count a stalled vCPU's time as CPU time).
+	 * expiry (guest clocks count a stalled vCPU's time as CPU time):
+	 * late by at most 8 ms and what the host held the thread in the
+	 * sample (33.7 ms late under stress-ng on both host cores).  The
+	 * debug kernel's way to the handler: 8.5 and 11 ms late seen.
 	 */
+	if (itg_slow())
+		late *= 3;
 	for (try = 0; try < 3; try++) {
-		mine = private_sample(_metadata, fd);
+		mine = private_sample(_metadata, fd, &held);
 		ASSERT_NE(0, mine);
-		if (mine <= 200 * MS + 4 * ONESHOT_LATE_NS)
+		if (mine <= 200 * MS + late + held)
 			break;
 	}
-	EXPECT_LE(mine, 200 * MS + 4 * ONESHOT_LATE_NS);
+	EXPECT_LE(mine, 200 * MS + late + held);
 	close(fd);
 }
 
@@ -1091,7 +1131,7 @@ static int late_sample(struct __test_metadata *_metadata, int fd,
 	struct spinner s[3] = { {}, {}, { .sleep_only = true } };
 	struct itg_timer_get g;
 	cpu_set_t all, cpu0;
-	uint64_t overruns, cpu[2], exp[2];
+	uint64_t overruns, cpu[3], exp[2];
 	int n, busy[2];
 
 	if (write_param(INJECT_LATE, inject) ||
@@ -1108,6 +1148,7 @@ static int late_sample(struct __test_metadata *_metadata, int fd,
 	/* Clock 0 is the main thread's, i + 1 spinner i's. */
 	cpu[0] = now_ns(spin_clocks[1]);
 	cpu[1] = now_ns(spin_clocks[2]);
+	cpu[2] = now_ns(spin_clocks[3]);
 	if (itg_set(fd, ITG_TIMER_PROF, MS, MS, 0, 0, NULL))
 		return -1;
 	sleep_ns(ms * MS);
@@ -1117,6 +1158,7 @@ static int late_sample(struct __test_metadata *_metadata, int fd,
 		return -1;
 	cpu[0] = now_ns(spin_clocks[1]) - cpu[0];
 	cpu[1] = now_ns(spin_clocks[2]) - cpu[1];
+	cpu[2] = now_ns(spin_clocks[3]) - cpu[2];
 	spin_join(s, 3);
 	sig_block(SIGPROF, SIG_UNBLOCK);
 	if (sched_setaffinity(0, sizeof(all), &all))
@@ -1152,8 +1194,15 @@ static int late_sample(struct __test_metadata *_metadata, int fd,
 		EXPECT_GE((double)exp[1] * (cpu[0] + cpu[1]),
 			  0.5 * cpu[1] * (exp[0] + exp[1]));
 	}
+	/*
+	 * The sleeper: signals only for CPU time of its own.  It wakes for
+	 * microseconds, but a vCPU the host holds then counts as its time
+	 * (2 signals under stress-ng on both host cores; see
+	 * prof_expirations_follow_the_cpu_time_of_short_bursts).
+	 */
 	if (!itg_slow() && !itg_rt())
-		EXPECT_EQ(0, rec_tid(s[2].tid));
+		EXPECT_LE(rec_tid_expirations(s[2].tid), 3 + 2 * cpu[2] / MS)
+			TH_LOG("the sleeper: %.3f ms CPU", cpu[2] / 1e6);
 	return g.expirations ? (int)(100 * overruns / g.expirations) : -1;
 }
 

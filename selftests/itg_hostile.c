@@ -812,9 +812,9 @@ static void arm_disarm_loop(int fd, int which, int n)
  */
 TEST(arm_disarm_loop_interrupts_no_other_cpu)
 {
-	long long base0, base1, cpu0, cpu1;
-	uint64_t t0, t1, t2;
-	double allowed;
+	long long base0, base1, cpu0, cpu1, after0, after1;
+	uint64_t t0, t1, t2, t3;
+	double allowed, rate0, rate1;
 	int fd;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || ipis_of(1) < 0)
@@ -832,15 +832,25 @@ TEST(arm_disarm_loop_interrupts_no_other_cpu)
 	arm_disarm_loop(fd, ITG_TIMER_VIRTUAL, 250);
 	cpu1 = ipis_of(1);
 	t2 = mono_ns();
+	after0 = ipis_of(1);
+	arm_disarm_loop(fd, ITG_TIMER_REAL, 500);
+	after1 = ipis_of(1);
+	t3 = mono_ns();
 	/*
-	 * The machine's own IPIs come at a rate: the REAL loop's, over the
+	 * The machine's own IPIs come at a rate: the higher of the REAL
+	 * loops' before and after (the debug kernel's background work comes
+	 * in bursts: 24 against 26.7 allowed by the one before), over the
 	 * CPU-time loop's time (longer on a debug kernel), plus 10.  One IPI
 	 * an arm would be 500.
 	 */
-	allowed = (double)(base1 - base0) * (t2 - t1) / (t1 - t0) + 10;
-	TH_LOG("IPIs to CPU 1: %lld in 500 REAL arms (%llu us), %lld in 500 %s (%llu us)",
-	       base1 - base0, (unsigned long long)(t1 - t0) / 1000,
-	       cpu1 - cpu0, "CPU-time arms",
+	rate0 = (double)(base1 - base0) / (t1 - t0);
+	rate1 = (double)(after1 - after0) / (t3 - t2);
+	allowed = (rate0 > rate1 ? rate0 : rate1) * (t2 - t1) + 10;
+	TH_LOG("IPIs to CPU 1: %lld and %lld in 500 REAL arms before and after (%llu, %llu us)",
+	       base1 - base0, after1 - after0,
+	       (unsigned long long)(t1 - t0) / 1000,
+	       (unsigned long long)(t3 - t2) / 1000);
+	TH_LOG("%lld in 500 CPU-time arms (%llu us)", cpu1 - cpu0,
 	       (unsigned long long)(t2 - t1) / 1000);
 	EXPECT_GE(allowed, cpu1 - cpu0);
 	close(fd);
