@@ -7,7 +7,8 @@
 # without a warning and its run ended "N passed, 0 failed".  Prints a line
 # per kernel and a total, and keeps them in build/matrix.txt; each run's
 # output is in build/matrix-<name>.out, its console log in
-# build/vm-check-<name>.log; a failed kernel's failed checks follow its line.
+# build/vm-check-<name>.log.  On the console only, a failed kernel's
+# failed checks and build warnings follow its line.
 #
 #   matrix.sh NAME...     (make passes MAKE and the make variables: T=...)
 set -uo pipefail
@@ -59,8 +60,10 @@ for k in "$@"; do
 	else
 		bad=$((bad + 1))
 		# What failed, on the console (CI shows only this output).
-		grep -E 'FAIL +not ok|: *Expected |vm: FAILED|warning:' "$out" |
+		grep -E 'FAIL +not ok|: *Expected |vm: FAILED' "$out" |
 			head -n 20 | sed 's/^/    /'
+		grep -E '(\.[ch]:[0-9]+:[0-9]+: warning:|WARNING: modpost)' "$out" |
+			head -n 5 | sed 's/^/    /'
 	fi
 done
 line "matrix: $ok of $# kernels passed in $(( $(date +%s) - start )) s"

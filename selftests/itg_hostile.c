@@ -839,7 +839,7 @@ TEST(arm_disarm_loop_interrupts_no_other_cpu)
 	/*
 	 * The machine's own IPIs come at a rate: the higher of the REAL
 	 * loops' before and after (the debug kernel's background work comes
-	 * in bursts: 24 against 26.7 allowed by the one before), over the
+	 * in bursts: 24 where the one before allowed 26.7), over the
 	 * CPU-time loop's time (longer on a debug kernel), plus 10.  One IPI
 	 * an arm would be 500.
 	 */

@@ -267,6 +267,7 @@ static void *private_batches(void *arg)
  */
 TEST(private_groups_churn_under_a_fast_shared_timer)
 {
+	uint64_t t0, armed;
 	pthread_t th[2];
 	int i;
 
@@ -277,6 +278,7 @@ TEST(private_groups_churn_under_a_fast_shared_timer)
 	count_signal(SIGALRM);
 	fd = itg_open(O_CLOEXEC);
 	ASSERT_LE(0, fd);
+	t0 = mono_ns();
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 100000, 100000, 0, 0, NULL));
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, private_batches, NULL));
@@ -285,20 +287,23 @@ TEST(private_groups_churn_under_a_fast_shared_timer)
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	EXPECT_EQ(0, itg_set(fd, ITG_TIMER_REAL, 0, 0, 0, 0, NULL));
-	TH_LOG("%d signals taken, %lld expirations in them",
-	       atomic_load(&signals), atomic_load(&expirations));
+	armed = mono_ns() - t0;
+	TH_LOG("%d signals taken, %lld expirations in them, %.0f periods armed",
+	       atomic_load(&signals), atomic_load(&expirations),
+	       armed / 1e5);
 	EXPECT_EQ(0, atomic_load(&bad_errno))
 		TH_LOG("a call at line %d failed: %s", atomic_load(&bad_line),
 		       strerror(atomic_load(&bad_errno)));
 	/*
-	 * The timer fired throughout: 2 s of a 100 us period.  Not its
+	 * The timer fired throughout: at least half the 100 us periods it
+	 * was armed (about all of them seen, quiet host or busy).  Not its
 	 * signals: the threads spend the run in the kernel, in clone() and
 	 * the ioctl, and on a busy host take few (1,101 to 3,525 on a
 	 * quiet one, 39 under stress-ng on both host cores); what a
 	 * pending signal folds is in its overrun count.
 	 */
 	EXPECT_GT(atomic_load(&signals), 0);
-	EXPECT_GT(atomic_load(&expirations), 1000);
+	EXPECT_GE(atomic_load(&expirations), armed / 100000 / 2);
 	close(fd);
 }
 
