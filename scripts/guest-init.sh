@@ -34,6 +34,16 @@ fail() {
 splat='BUG:|WARNING:|Oops|general protection|Call Trace|possible circular|sleeping function called from invalid context|blocked for more than|soft lockup|hard LOCKUP|RCU stall|detected stall|detected expedited stall|UBSAN:|suspected memory leak'
 
 echo "ITG-BOOTED $(uname -r)"
+# The host had the sched_switch trace event switched on at boot (see
+# scripts/vm-run.sh): no trace is kept, and the event must be on, or the
+# module's load would patch __schedule() after all.
+if grep -q 'trace_event=sched:sched_switch' /proc/cmdline; then
+	mount -t tracefs tracefs /sys/kernel/tracing || fail "no tracefs"
+	[ "$(cat /sys/kernel/tracing/events/sched/sched_switch/enable)" = 1 ] ||
+		fail "the sched_switch trace event is not on from boot"
+	echo 0 > /sys/kernel/tracing/tracing_on
+	echo "ITG-TP: sched_switch traced from boot (ring buffer off)"
+fi
 if [ "$mode" = bench ]; then
 	/bin/itg-bench.sh pre || fail "a benchmark could not run"
 fi
@@ -41,6 +51,8 @@ modparams=$(sed -n 's/.*itg\.modparams=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' 
 # shellcheck disable=SC2086 # one word per parameter
 insmod /lib/modules/itimer_group.ko $modparams || fail "insmod failed"
 [ -c /dev/itimer_group ] || fail "/dev/itimer_group missing after insmod"
+# Where the module's code is, for naming a hung vCPU (scripts/vm-regs.py).
+echo "ITG-MODTEXT $(cat /sys/module/itimer_group/sections/.text)"
 
 export ITG_KO=/lib/modules/itimer_group.ko
 if [ "$mode" = demo ]; then

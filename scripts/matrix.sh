@@ -60,7 +60,7 @@ for k in "$@"; do
 	else
 		bad=$((bad + 1))
 		# What failed, on the console (CI shows only this output).
-		grep -E 'FAIL +not ok|: *Expected |vm: FAILED' "$out" |
+		grep -E 'FAIL +not ok|: *Expected |vm: FAILED|^vm-regs:' "$out" |
 			head -n 20 | sed 's/^/    /'
 		grep -E '(\.[ch]:[0-9]+:[0-9]+: warning:|WARNING: modpost)' "$out" |
 			head -n 5 | sed 's/^/    /'

@@ -6,6 +6,7 @@
 /^ITG-TEST-END/		{ if ($4 != "rc=0") print "    exited " $4; fflush(); next }
 /^ITG-FAIL:/		{ print; fflush(); next }
 /^ITG-KMEMLEAK:/		{ print "  " $0; fflush(); next }
+/^ITG-TP:/		{ print "  " $0; fflush(); next }
 /^not ok [0-9]+/	{ print "    FAIL " $0; fflush(); next }
 /^ok [0-9]+.*# SKIP/	{ print "    skip " $0; fflush(); next }
 /^ok [0-9]+/		{ print "    pass " $0; fflush(); next }

@@ -9,10 +9,28 @@
 # 6.12 within seconds (Oops: int3) and hangs 6.1 within minutes
 # (Documentation/testing.rst, "Seen in the matrix").
 #
-#   tp-toggle-repro.sh KERNEL_IMAGE [ITER]   exit 0: all ITER switches done
+# TP_PRE=1: the test VM's way out.  The event is on from boot
+# (trace_event=, patched while one CPU runs), which puts two probes on the
+# tracepoint (the event's and the comm recorder's); the loop then switches
+# the same event of a second trace instance, a third probe (other data),
+# which changes only the probe list: no code is patched.
+#
+# TP_MON=SOCKET: QEMU's monitor there (scripts/vm-regs.py SOCKET
+# /boot/System.map-... names where the vCPUs of a hung guest are).
+#
+#   [TP_PRE=1] [TP_MON=SOCKET] tp-toggle-repro.sh KERNEL_IMAGE [ITER]
+#   exit 0: all ITER switches done
 set -euo pipefail
 kernel=${1:?usage: tp-toggle-repro.sh KERNEL_IMAGE [ITER]}
 iter=${2:-1500}
+append="console=ttyS0 rdinit=/init loglevel=5 panic=-1 oops=panic softlockup_panic=1 mitigations=off nokaslr"
+mon=()
+[ -n "${TP_MON:-}" ] && mon=(-monitor "unix:$TP_MON,server=on,wait=off")
+inst=""
+if [ "${TP_PRE:-0}" = 1 ]; then
+	append+=" trace_event=sched:sched_switch trace_buf_size=4k"
+	inst=instances/tp/
+fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,proc,sys,dev}
@@ -25,8 +43,12 @@ cat >"$root/init" <<EOF
 export PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sysfs /sys
 mount -t tracefs tracefs /sys/kernel/tracing
-ev=/sys/kernel/tracing/events/sched/sched_switch/enable
+[ -n "$inst" ] && mkdir /sys/kernel/tracing/$inst
+ev=/sys/kernel/tracing/${inst}events/sched/sched_switch/enable
+echo "TP-START boot-enabled: \$(cat /sys/kernel/tracing/events/sched/sched_switch/enable)"
 for i in 1 2 3 4; do (while :; do usleep 200; done) & done
+echo 1 > \$ev; usleep 100000; echo 0 > \$ev
+echo "TP-CHECK sched_switch events traced: \$(grep -c sched_switch \${ev%events/*}trace)"
 n=0
 while [ \$n -lt $iter ]; do
 	echo 1 > \$ev; echo 0 > \$ev
@@ -42,7 +64,7 @@ trap 'rm -rf "$root" "$root.cpio.gz" "$root.out"' EXIT
 timeout 600 qemu-system-x86_64 -nodefaults -no-user-config -machine pc -accel tcg \
 	-cpu max -smp 2 -m 1G -display none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$root.cpio.gz" \
-	-append "console=ttyS0 rdinit=/init loglevel=5 panic=-1 oops=panic softlockup_panic=1 mitigations=off" \
+	-append "$append" "${mon[@]}" \
 	</dev/null 2>&1 | sed -u 's/\r//' |
 	grep --line-buffered -E 'TP-|Oops|soft lockup|Kernel panic' | tee "$root.out" || true
 grep -q "^TP-DONE $iter" "$root.out"

@@ -13,7 +13,8 @@
 #   Environment: ITG_KVM=1 uses /dev/kvm if usable (TCG otherwise),
 #   ITG_VM_TIMEOUT (seconds, default 900), ITG_VM_MEM (default 1G),
 #   ITG_SLOW=1 (a debug kernel: tests skip timing bounds), ITG_MTTCG=1,
-#   ITG_VM_CPU (QEMU's -cpu, default max),
+#   ITG_VM_CPU (QEMU's -cpu, default max), ITG_VM_TP_PRE=0 (the
+#   sched_switch trace event off at boot: see below),
 #   ITG_MODPARAMS="name=value ..." (module parameters given to insmod).
 set -uo pipefail
 mode=$1 kernel=$2 initrd=$3 log=$4
@@ -34,7 +35,16 @@ cmdline+=" softlockup_panic=1 softlockup_all_cpu_backtrace=1 hung_task_panic=1"
 # A CPU stuck in interrupt context: TCG has no NMI watchdog, so the RCU
 # stall detector (about 21 s) is what sees it; it panics the guest.
 cmdline+=" sysctl.kernel.panic_on_rcu_stall=1 hardlockup_panic=1"
-cmdline+=" mitigations=off itg.nonce=$nonce"
+cmdline+=" mitigations=off nokaslr itg.nonce=$nonce"
+# The sched_switch trace event on from boot, switched on while one CPU
+# runs: its probe and the comm recorder's make two on the tracepoint, so
+# the module's probe is a third and its load and unload patch no code in
+# __schedule() (the static key and call stay as they are).  Patching it
+# while the other vCPU runs it hangs or kills guests under QEMU's TCG, with
+# no module at all (scripts/tp-toggle-repro.sh, Documentation/testing.rst).
+# The guest switches the ring buffer off before the module loads.
+[ "${ITG_VM_TP_PRE:-1}" = 1 ] &&
+	cmdline+=" trace_event=sched:sched_switch trace_buf_size=4k"
 # A debug kernel is many times slower: tests skip their timing bounds.
 [ "${ITG_SLOW:-0}" = 1 ] && cmdline+=" itg.slow=1"
 # Module parameters travel comma-separated on the kernel command line.
@@ -64,7 +74,23 @@ else
 	filter=(awk -f "$here/progress.awk")
 fi
 run=$(mktemp -d)
-trap 'kill "$(cat "$run/watch" 2>/dev/null)" 2>/dev/null; rm -rf "$run"' EXIT
+trap 'kill "$(cat "$run/watch" "$run/regwatch" 2>/dev/null)" 2>/dev/null; rm -rf "$run"' EXIT
+# A guest that hangs without a word: where its vCPUs are, 20 s before the
+# timeout (QEMU's monitor), named after it from System.map or, Debian's
+# being a placeholder, from the kallsyms of a boot of the same kernel
+# (nokaslr above: the same addresses in every boot).
+hang_regs() {
+	local map=${kernel/vmlinuz-/System.map-} syms
+	[ -e "$map" ] || map=$(dirname "$kernel")/../../../System.map
+	if [ "$(wc -l <"$map" 2>/dev/null || echo 0)" -gt 1000 ]; then
+		syms=$map
+	else
+		syms=$(dirname "$log")/kallsyms-$(basename "$kernel")
+		[ -s "$syms" ] || "$here/vm-kallsyms.sh" "$kernel" "$syms" ||
+			{ cat "$log.regs"; return; }
+	fi
+	python3 "$here/vm-regs.py" name "$syms" "$log.regs" "$log"
+}
 
 # One boot.  A guest that has not reached /init (ITG-BOOTED, printed
 # before the module is loaded) within boot_s seconds is stopped.
@@ -81,16 +107,24 @@ boot_once() {
 		kill "$(cat "$run/qemu.pid" 2>/dev/null)" 2>/dev/null
 	) &
 	echo $! >"$run/watch"
+	rm -f "$log.regs"
+	(
+		exec 9>&-
+		sleep $((timeout_s > 60 ? timeout_s - 20 : 40))
+		python3 "$here/vm-regs.py" sample "$run/mon" >"$log.regs" 2>&1
+	) </dev/null >/dev/null 2>&1 &
+	echo $! >"$run/regwatch"
 	timeout --foreground -k 10 "$timeout_s" \
 		qemu-system-x86_64 -nodefaults -no-user-config -machine pc \
 		-accel $accel$accel_opts -pidfile "$run/qemu.pid" \
 		-cpu "${ITG_VM_CPU:-max}" -smp 2 -m "${ITG_VM_MEM:-1G}" \
 		-display none -serial stdio -no-reboot -kernel "$kernel" \
 		-initrd "$initrd" -append "$cmdline" \
+		-monitor "unix:$run/mon,server=on,wait=off" \
 		</dev/null 2>&1 | sed -u 's/\r//g' | tee "$log" | "${filter[@]}"
 	qemu_rc=${PIPESTATUS[0]}
-	kill "$(cat "$run/watch")" 2>/dev/null
-	wait "$(cat "$run/watch")" 2>/dev/null
+	kill "$(cat "$run/watch")" "$(cat "$run/regwatch")" 2>/dev/null
+	wait "$(cat "$run/watch")" "$(cat "$run/regwatch")" 2>/dev/null
 }
 
 # A kernel that dies or hangs before /init ran none of our code: QEMU's
@@ -117,6 +151,7 @@ if ! grep -q '^ITG-BOOTED' "$log"; then
 	cause="the guest never reached /init in $attempt boots ($why)"
 elif [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 	cause="VM timed out after ${timeout_s}s"
+	[ -s "$log.regs" ] && hang_regs
 elif grep -q '^ITG-FAIL:' "$log"; then
 	cause=$(grep -m1 '^ITG-FAIL:' "$log" | sed 's/^ITG-FAIL: //')
 elif grep -Eq 'Kernel panic|BUG:|WARNING:|Oops|general protection fault|sleeping function called from invalid context|possible circular locking|blocked for more than|soft lockup|hard LOCKUP|RCU stall|detected stall|detected expedited stall' "$log"; then
