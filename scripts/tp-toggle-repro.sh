@@ -15,8 +15,9 @@
 # the same event of a second trace instance, a third probe (other data),
 # which changes only the probe list: no code is patched.
 #
-# TP_MON=SOCKET: QEMU's monitor there (scripts/vm-regs.py SOCKET
-# /boot/System.map-... names where the vCPUs of a hung guest are).
+# TP_MON=SOCKET: QEMU's monitor there, for where a hung guest's vCPUs
+# are: scripts/vm-regs.py sample SOCKET >RAW, then vm-regs.py name SYMS
+# RAW, SYMS from scripts/vm-kallsyms.sh (the guest boots with nokaslr).
 #
 #   [TP_PRE=1] [TP_MON=SOCKET] tp-toggle-repro.sh KERNEL_IMAGE [ITER]
 #   exit 0: all ITER switches done

@@ -74,18 +74,21 @@ else
 	filter=(awk -f "$here/progress.awk")
 fi
 run=$(mktemp -d)
-trap 'kill "$(cat "$run/watch" "$run/regwatch" 2>/dev/null)" 2>/dev/null; rm -rf "$run"' EXIT
+# shellcheck disable=SC2046 # one word per process id
+trap 'kill $(cat "$run/watch" "$run/regwatch" 2>/dev/null) 2>/dev/null; rm -rf "$run"' EXIT
 # A guest that hangs without a word: where its vCPUs are, 20 s before the
 # timeout (QEMU's monitor), named after it from System.map or, Debian's
 # being a placeholder, from the kallsyms of a boot of the same kernel
 # (nokaslr above: the same addresses in every boot).
 hang_regs() {
 	local map=${kernel/vmlinuz-/System.map-} syms
-	[ -e "$map" ] || map=$(dirname "$kernel")/../../../System.map
-	if [ "$(wc -l <"$map" 2>/dev/null || echo 0)" -gt 1000 ]; then
+	# A built tree's bzImage: its System.map is the tree's.
+	[ "$map" != "$kernel" ] && [ -e "$map" ] ||
+		map=$(dirname "$kernel")/../../../System.map
+	if [ -e "$map" ] && [ "$(wc -l <"$map")" -gt 1000 ]; then
 		syms=$map
 	else
-		syms=$(dirname "$log")/kallsyms-$(basename "$kernel")
+		syms=$(dirname "$log")/kallsyms-$(echo "$kernel" | md5sum | cut -c1-12)
 		[ -s "$syms" ] || "$here/vm-kallsyms.sh" "$kernel" "$syms" ||
 			{ cat "$log.regs"; return; }
 	fi
@@ -110,8 +113,10 @@ boot_once() {
 	rm -f "$log.regs"
 	(
 		exec 9>&-
-		sleep $((timeout_s > 60 ? timeout_s - 20 : 40))
-		python3 "$here/vm-regs.py" sample "$run/mon" >"$log.regs" 2>&1
+		sleep $((timeout_s > 40 ? timeout_s - 20 : timeout_s / 2)) &
+		trap 'kill $! 2>/dev/null; exit 0' TERM
+		wait $! &&
+			python3 "$here/vm-regs.py" sample "$run/mon" >"$log.regs" 2>&1
 	) </dev/null >/dev/null 2>&1 &
 	echo $! >"$run/regwatch"
 	timeout --foreground -k 10 "$timeout_s" \
