@@ -97,21 +97,13 @@ static struct itg_group *itg_cpu_group_of(struct task_struct *tsk)
 }
 
 /*
- * The user part of a slice of @rt ns, in which the thread's tick-sampled
- * utime and stime grew by @ut and @st.  No tick in the slice: the thread's
- * lifetime split; none ever: user.
+ * The user part of a slice of @rt ns of @tsk, in which its tick-sampled
+ * utime and stime grew by @ut and @st (itg_user_of()).
  */
 static u64 itg_user_part(struct task_struct *tsk, u64 rt, u64 ut, u64 st)
 {
-	if (!ut && !st) {
-		ut = READ_ONCE(tsk->utime);
-		st = READ_ONCE(tsk->stime);
-		if (!st)
-			return rt;
-	}
-	if (!st)
-		return rt;
-	return mul_u64_u64_div_u64(rt, ut, ut + st);
+	return itg_user_of(rt, ut, st, READ_ONCE(tsk->utime),
+			   READ_ONCE(tsk->stime));
 }
 
 /*
@@ -180,7 +172,8 @@ static void itg_slot_start(struct itg_cpu_slot *slot, struct task_struct *tsk,
  * unless ITG_LEFT_SLOTS more slices ended meanwhile (a wrong weight for
  * one draw at worst).  Interrupts are off.
  */
-static void itg_slot_left(struct itg_group *grp, pid_t tid, u64 ns)
+static void itg_slot_left(struct itg_group *grp, pid_t tid, u64 ns,
+			  u64 user)
 {
 	u32 seq = (u32)atomic_inc_return(&grp->left_seq);
 	struct itg_left *l;
@@ -193,6 +186,7 @@ static void itg_slot_left(struct itg_group *grp, pid_t tid, u64 ns)
 	smp_wmb();	/* 0 before the fields */
 	WRITE_ONCE(l->tid, tid);
 	WRITE_ONCE(l->ns, ns);
+	WRITE_ONCE(l->user, user);
 	smp_wmb();	/* the fields before the number */
 	WRITE_ONCE(l->seq, seq);
 }
@@ -207,7 +201,7 @@ static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt,
 {
 	struct task_struct *tsk = slot->task;
 	struct itg_group *grp = slot->grp;
-	u64 ut = slot->ut, st = slot->st, d;
+	u64 ut = slot->ut, st = slot->st, d, user;
 	s64 virt, utime;
 
 	write_seqcount_begin(&slot->seq);
@@ -220,12 +214,12 @@ static void itg_slot_stop(struct itg_cpu_slot *slot, u64 rt,
 	write_seqcount_end(&slot->seq);
 
 	d = rt > slot->rt ? rt - slot->rt : 0;
+	user = itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut,
+			     READ_ONCE(tsk->stime) - st);
 	if (!grp->key)
-		itg_slot_left(grp, task_pid_nr(tsk), d);
+		itg_slot_left(grp, task_pid_nr(tsk), d, user);
 	atomic64_add(d, &grp->acc_prof);
-	virt = atomic64_add_return(itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut,
-						 READ_ONCE(tsk->stime) - st),
-				   &grp->acc_virt);
+	virt = atomic64_add_return(user, &grp->acc_virt);
 	utime = atomic64_add_return(READ_ONCE(tsk->utime) - ut,
 				    &grp->acc_utime);
 	/*
@@ -365,7 +359,7 @@ static bool itg_pick_draw(struct itg_cpu_pick *pick, unsigned int k)
  * since they got the CPU, for the expirations found late (timer.c).
  */
 static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
-			   int tier, u64 rt, u64 slice)
+			   int tier, u64 rt, u64 slice, u64 user)
 {
 	int pending, blocked;
 
@@ -383,6 +377,9 @@ static void itg_pick_offer(struct itg_cpu_pick *pick, struct task_struct *tsk,
 			pick->on[pick->nr_on] = task_pid_nr(tsk);
 			pick->on_rt[pick->nr_on] = rt;
 			pick->on_slice[pick->nr_on] = slice;
+			pick->on_user[pick->nr_on] = user;
+			pick->on_ut[pick->nr_on] = READ_ONCE(tsk->utime);
+			pick->on_st[pick->nr_on] = READ_ONCE(tsk->stime);
 			if (!blocked && !pending)
 				pick->on_free_mask |= BIT(pick->nr_on);
 			pick->nr_on++;
@@ -446,9 +443,9 @@ static void itg_pick_preempted(struct itg_group *grp,
 	    task_cpu(tsk) == raw_smp_processor_id() &&
 	    (current->flags & PF_KTHREAD))
 		itg_pick_offer(pick, tsk, ITG_PICK_RUN,
-			       READ_ONCE(tsk->se.sum_exec_runtime), 0);
+			       READ_ONCE(tsk->se.sum_exec_runtime), 0, 0);
 	else
-		itg_pick_offer(pick, tsk, ITG_PICK_WAIT, 0, 0);
+		itg_pick_offer(pick, tsk, ITG_PICK_WAIT, 0, 0, 0);
 }
 
 /*
@@ -480,7 +477,7 @@ static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk,
 		struct itg_cpu_slot *slot = per_cpu_ptr(&itg_slots, cpu);
 		struct task_struct *tsk;
 		struct itg_group *owner;
-		u64 rt0, ut0, st0, rt, d;
+		u64 rt0, ut0, st0, rt, d, user;
 		unsigned int seq;
 
 		do {
@@ -507,12 +504,13 @@ static void itg_cpu_read_raw(struct itg_group *grp, struct itg_cpu_clock *clk,
 		if (read_seqcount_retry(&slot->seq, seq))
 			continue;
 		d = rt > rt0 ? rt - rt0 : 0;
+		user = itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut0,
+				     READ_ONCE(tsk->stime) - st0);
 		clk->prof += d;
-		clk->virt += itg_user_part(tsk, d, READ_ONCE(tsk->utime) - ut0,
-					   READ_ONCE(tsk->stime) - st0);
+		clk->virt += user;
 		clk->utime += READ_ONCE(tsk->utime) - ut0;
 		clk->running++;
-		itg_pick_offer(pick, tsk, ITG_PICK_RUN, rt, d);
+		itg_pick_offer(pick, tsk, ITG_PICK_RUN, rt, d, user);
 	}
 	rcu_read_unlock();
 	/*

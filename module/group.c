@@ -47,7 +47,7 @@ static atomic64_t itg_next_id = ATOMIC64_INIT(0);
 static struct workqueue_struct *itg_wq;
 static struct tracepoint *itg_tp_exit;
 static struct tracepoint *itg_tp_exec;
-/* Own caches: a group is 272 bytes, a timer 136 (kmalloc: 512, 192). */
+/* Own caches: a group is 728 bytes, a timer 704 (kmalloc: 1024 each). */
 static struct kmem_cache *itg_group_cache;
 struct kmem_cache *itg_timer_cache;
 

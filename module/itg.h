@@ -22,6 +22,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/list.h>
+#include <linux/math64.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -75,6 +76,7 @@ struct itg_timer {
 	struct itg_ran {
 		pid_t tid;	/* global tid */
 		u64 rt;		/* ns */
+		u64 ut, st;	/* its utime and stime then (VIRTUAL) */
 	} ran[ITG_OWED_SLOTS];
 	u32 left_seq;
 	ktime_t window_at;	/* that callback's time, or the arming's */
@@ -149,6 +151,7 @@ struct itg_group {
 		u32 seq;	/* its number, written last; 0 while written */
 		pid_t tid;	/* global tid */
 		u64 ns;		/* runtime of the slice */
+		u64 user;	/* of it, the user part (itg_user_part()) */
 	} left[ITG_LEFT_SLOTS];
 	atomic64_t prof_seen;		/* highest PROF clock read */
 	atomic64_t virt_seen;		/* highest VIRTUAL clock read */
@@ -231,6 +234,9 @@ struct itg_cpu_pick {
 	pid_t on[ITG_OWED_SLOTS];	/* it now or after their handler, */
 	u64 on_rt[ITG_OWED_SLOTS];	/* their runtime now (ns), */
 	u64 on_slice[ITG_OWED_SLOTS];	/* of it, since they got the CPU, */
+	u64 on_user[ITG_OWED_SLOTS];	/* that slice's user part, */
+	u64 on_ut[ITG_OWED_SLOTS];	/* their utime and stime now, */
+	u64 on_st[ITG_OWED_SLOTS];
 	u8 on_free_mask;		/* those that take a signal now */
 	u32 left_end;			/* grp->left_seq before the slots */
 	unsigned int offered_on;	/* all of those, */
@@ -240,6 +246,23 @@ struct itg_cpu_pick {
 	const struct itg_sent *sent;	/* ITG_OWED_SLOTS of them, or NULL */
 	u32 exp;			/* expirations counted now */
 };
+
+/*
+ * The user part of @rt ns of a thread in which its tick-sampled utime and
+ * stime grew by @ut and @st.  No tick in it: the split of the thread's
+ * lifetime, @life_ut and @life_st; none ever: user.
+ */
+static inline u64 itg_user_of(u64 rt, u64 ut, u64 st, u64 life_ut,
+			      u64 life_st)
+{
+	if (!ut && !st) {
+		ut = life_ut;
+		st = life_st;
+	}
+	if (!st)
+		return rt;
+	return mul_u64_u64_div_u64(rt, ut, ut + st);
+}
 
 /*
  * Did @tid take one of the signals @sent remembers (ITG_OWED_SLOTS) within

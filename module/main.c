@@ -23,7 +23,7 @@
 
 #include "itg.h"
 
-#define ITG_VERSION "0.5.3"
+#define ITG_VERSION "0.5.4"
 
 /* A command without its size bits: structs grow, their @size says how. */
 #define ITG_CMD(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))

@@ -859,18 +859,26 @@ static void itg_window_add(struct itg_window *w, pid_t tid, u64 ns,
 	w->total += ns;
 }
 
-/* Did the last callback find member @tid on a CPU?  Its runtime then. */
-static bool itg_ran_at(const struct itg_timer *t, pid_t tid, u64 *rt)
+/* Did the last callback find member @tid on a CPU?  Its times then. */
+static const struct itg_ran *itg_ran_of(const struct itg_timer *t, pid_t tid)
 {
 	unsigned int i;
 
-	for (i = 0; i < ITG_OWED_SLOTS; i++) {
-		if (t->ran[i].tid == tid) {
-			*rt = t->ran[i].rt;
-			return true;
-		}
-	}
-	return false;
+	for (i = 0; i < ITG_OWED_SLOTS; i++)
+		if (t->ran[i].tid == tid)
+			return &t->ran[i];
+	return NULL;
+}
+
+/*
+ * The user part of @used ns that member @r used since the last callback,
+ * whose utime and stime are @ut and @st now: what it added to the VIRTUAL
+ * clock, as itg_cpu_read() estimates it.
+ */
+static u64 itg_ran_user(const struct itg_ran *r, u64 used, u64 ut, u64 st)
+{
+	return itg_user_of(used, ut > r->ut ? ut - r->ut : 0,
+			   st > r->st ? st - r->st : 0, ut, st);
 }
 
 /*
@@ -880,6 +888,8 @@ static bool itg_ran_at(const struct itg_timer *t, pid_t tid, u64 *rt)
  * (their runtime now against then); those on a CPU now that it did not,
  * their slice so far; and the slices of members it did not find that
  * ended since (grp->left, up to @pick->left_end: read before the slots).
+ * For ITIMER_VIRTUAL the user part of each, the time it added to the
+ * clock (itg_user_part()): a member in system calls adds little.
  * None counts more than the window's length (a slice that began before
  * it, of a member that callback did not list).  Then those on a CPU now
  * are remembered for the next callback.  Only while @pick lists every
@@ -893,9 +903,9 @@ static void itg_cpu_window(struct itg_timer *t,
 			   ktime_t now, bool weigh)
 {
 	u64 rt, span = now > t->window_at ? ktime_sub(now, t->window_at) : 0;
+	bool all, virt = t->which == ITG_TIMER_VIRTUAL;
 	u32 seq, end = pick->left_end;
 	struct itg_group *grp = t->grp;
-	bool all;
 	unsigned int i;
 
 	BUILD_BUG_ON(ARRAY_SIZE(pick->on) != ITG_OWED_SLOTS);
@@ -906,13 +916,21 @@ static void itg_cpu_window(struct itg_timer *t,
 	all = weigh && pick->offered_on == pick->nr_on &&
 	      end - t->left_seq <= ITG_LEFT_SLOTS;
 	for (i = 0; all && i < pick->nr_on; i++) {
-		u64 used = pick->on_slice[i];
+		const struct itg_ran *r = itg_ran_of(t, pick->on[i]);
+		u64 used;
 
 		/* Listed twice: it moved to a CPU read later. */
 		if (itg_tid_in(pick->on, i, pick->on[i]))
 			continue;
-		if (itg_ran_at(t, pick->on[i], &rt))
-			used = pick->on_rt[i] > rt ? pick->on_rt[i] - rt : 0;
+		if (r) {
+			used = pick->on_rt[i] > r->rt ? pick->on_rt[i] - r->rt : 0;
+			if (virt)
+				used = itg_ran_user(r, min(used, span),
+						    pick->on_ut[i],
+						    pick->on_st[i]);
+		} else {
+			used = virt ? pick->on_user[i] : pick->on_slice[i];
+		}
 		itg_window_add(w, pick->on[i], min(used, span),
 			       pick->on_free_mask & BIT(i));
 	}
@@ -927,9 +945,13 @@ static void itg_cpu_window(struct itg_timer *t,
 			continue;
 		/* Off a CPU: its runtime since its last slice ended. */
 		rt = READ_ONCE(tsk->se.sum_exec_runtime);
-		if (rt > t->ran[i].rt)
-			itg_window_add(w, tid, min(rt - t->ran[i].rt, span),
-				       false);
+		if (rt <= t->ran[i].rt)
+			continue;
+		rt = min(rt - t->ran[i].rt, span);
+		if (virt)
+			rt = itg_ran_user(&t->ran[i], rt, READ_ONCE(tsk->utime),
+					  READ_ONCE(tsk->stime));
+		itg_window_add(w, tid, rt, false);
 	}
 	for (seq = t->left_seq + 1; all && seq != end + 1; seq++) {
 		const struct itg_left *l = &grp->left[seq % ITG_LEFT_SLOTS];
@@ -941,9 +963,9 @@ static void itg_cpu_window(struct itg_timer *t,
 			continue;
 		smp_rmb();	/* the number before the fields */
 		tid = READ_ONCE(l->tid);
-		ns = READ_ONCE(l->ns);
+		ns = virt ? READ_ONCE(l->user) : READ_ONCE(l->ns);
 		smp_rmb();	/* the fields before the second look */
-		if (READ_ONCE(l->seq) != seq || itg_ran_at(t, tid, &rt) ||
+		if (READ_ONCE(l->seq) != seq || itg_ran_of(t, tid) ||
 		    (!itg_tid_in(pick->on, pick->nr_on, tid) &&
 		     !itg_takes(t, itg_member(t, tid))))
 			continue;
@@ -955,6 +977,8 @@ static void itg_cpu_window(struct itg_timer *t,
 	for (i = 0; i < pick->nr_on; i++) {
 		t->ran[i].tid = pick->on[i];
 		t->ran[i].rt = pick->on_rt[i];
+		t->ran[i].ut = pick->on_ut[i];
+		t->ran[i].st = pick->on_st[i];
 	}
 }
 

@@ -605,10 +605,14 @@ struct spinner {
 	uint64_t duty_spin_ms;	/* spins of this many ms (default 1) */
 	uint64_t duty_spin_us;	/* or of this many us */
 	bool sleep_only;	/* never spin: a member that sleeps */
+	bool read_zero;		/* read(2) /dev/zero: mostly system time */
 	uint64_t cpu_at_arm, cpu_at_fire;
 	struct held held;
 	uint64_t held_at_fire;	/* held.ns when cpu_at_fire was taken */
 };
+
+/* A read of /dev/zero this long is nearly all system time. */
+#define ZERO_READ	(256 * 1024)
 
 static atomic_bool spin_stop;
 static atomic_int spin_ready;
@@ -617,8 +621,16 @@ static void *spinner_fn(void *arg)
 {
 	struct spinner *s = arg;
 	uint64_t t, prev, now;
+	char *buf = NULL;
+	int zero = -1;
 
 	s->tid = itg_gettid();
+	if (s->read_zero) {
+		zero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+		buf = malloc(ZERO_READ);
+		if (zero < 0 || !buf)
+			return (void *)1;
+	}
 	if (s->go_private && itg_scope(s->fd, ITG_SCOPE_PRIVATE, NULL))
 		return (void *)1;
 	/* Before the arming: a stall in it counts in its CPU time. */
@@ -635,6 +647,12 @@ static void *spinner_fn(void *arg)
 		if (s->sleep_only) {
 			/* Longer than a test's armed second: asleep there. */
 			sleep_ns(1500 * MS);
+			continue;
+		}
+		if (s->read_zero) {
+			/* A signal may cut one short: read on. */
+			if (read(zero, buf, ZERO_READ) < 0 && errno != EINTR)
+				break;
 			continue;
 		}
 		if (s->duty_sleep_us) {
@@ -661,6 +679,9 @@ static void *spinner_fn(void *arg)
 		held_note(&s->held, prev, now);
 		prev = now;
 	}
+	if (zero >= 0)
+		close(zero);
+	free(buf);
 	return NULL;
 }
 
@@ -1074,7 +1095,7 @@ TEST(prof_expirations_follow_the_cpu_time_of_short_bursts)
 	struct spinner s[3] = { {},
 				{ .duty_spin_us = 500, .duty_sleep_us = 1000 },
 				{ .sleep_only = true } };
-	int fd = itg_open(O_CLOEXEC), n;
+	int fd = itg_open(O_CLOEXEC), n, i;
 	uint64_t cpu[3], exp[3], overruns;
 	double share_cpu, share_exp;
 	struct itg_timer_get g;
@@ -1087,23 +1108,20 @@ TEST(prof_expirations_follow_the_cpu_time_of_short_bursts)
 	rec_reset();
 	install(SIGPROF);
 	spin_start(_metadata, s, 3, fd);
-	cpu[0] = now_ns(spin_clocks[1]);
-	cpu[1] = now_ns(spin_clocks[2]);
-	cpu[2] = now_ns(spin_clocks[3]);
+	for (i = 0; i < 3; i++)
+		cpu[i] = now_ns(spin_clocks[i + 1]);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, MS, MS, 0, 0, NULL));
 	sleep_ns(2 * SEC);
 	sig_block(SIGPROF, SIG_BLOCK);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_PROF, 0, 0, 0, 0, NULL));
 	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_PROF, &g));
-	cpu[0] = now_ns(spin_clocks[1]) - cpu[0];
-	cpu[1] = now_ns(spin_clocks[2]) - cpu[1];
-	cpu[2] = now_ns(spin_clocks[3]) - cpu[2];
+	for (i = 0; i < 3; i++)
+		cpu[i] = now_ns(spin_clocks[i + 1]) - cpu[i];
 	spin_join(s, 3);
 	sig_block(SIGPROF, SIG_UNBLOCK);
 	n = rec_sum(SIGPROF, SI_TIMER, &overruns);
-	exp[0] = rec_tid_expirations(s[0].tid);
-	exp[1] = rec_tid_expirations(s[1].tid);
-	exp[2] = rec_tid_expirations(s[2].tid);
+	for (i = 0; i < 3; i++)
+		exp[i] = rec_tid_expirations(s[i].tid);
 	share_cpu = 100.0 * cpu[1] / (cpu[0] + cpu[1] ?: 1);
 	share_exp = 100.0 * exp[1] / (exp[0] + exp[1] ?: 1);
 	TH_LOG("%d signals + %llu overruns of %llu; bursty thread: %.1f %% of them, %.1f %% of CPU",
@@ -1127,6 +1145,82 @@ TEST(prof_expirations_follow_the_cpu_time_of_short_bursts)
 	}
 	close(fd);
 	signal(SIGPROF, SIG_DFL);
+}
+
+/* User time of thread @tid (the kernel's ticks), from /proc. */
+static uint64_t task_utime(pid_t tid)
+{
+	unsigned long long ut = 0;
+	char path[64], buf[1024], *p;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	/* Field 14 (utime): the 12th after the command's closing ")". */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu",
+			 &ut) != 1)
+		return 0;
+	return ut * SEC / sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * ITIMER_VIRTUAL counts user time, so its expirations fell in the user
+ * time of the members, and go to them in proportion to it, as the
+ * kernel's tick sends the native one to the thread it found in user mode.
+ * A thread spinning in user mode beside one that lives in read(2) of
+ * /dev/zero (system time but for a few percent), VIRTUAL every 1 ms for
+ * 2 s: the reader's share of the expirations at most its share of the
+ * user time (the kernel's ticks) plus 15 points.  0.5.3 weighed the
+ * members by their CPU time, user and system: the reader got 47.7 % of
+ * them for 2.4 % of the user time (seen); 0.5.4: 2.4 % for 0.5 %.
+ */
+TEST(virtual_expirations_follow_the_threads_user_time)
+{
+	struct spinner s[2] = { {}, { .read_zero = true } };
+	int fd = itg_open(O_CLOEXEC), n, i;
+	uint64_t ut[2], exp[2], overruns;
+	double share_user, share_exp;
+	struct itg_timer_get g;
+
+	ASSERT_LE(0, fd);
+	rec_reset();
+	install(SIGVTALRM);
+	spin_start(_metadata, s, 2, fd);
+	for (i = 0; i < 2; i++)
+		ut[i] = task_utime(s[i].tid);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, MS, MS, 0, 0, NULL));
+	sleep_ns(2 * SEC);
+	sig_block(SIGVTALRM, SIG_BLOCK);
+	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 0, 0, 0, 0, NULL));
+	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_VIRTUAL, &g));
+	for (i = 0; i < 2; i++)
+		ut[i] = task_utime(s[i].tid) - ut[i];
+	spin_join(s, 2);
+	sig_block(SIGVTALRM, SIG_UNBLOCK);
+	n = rec_sum(SIGVTALRM, SI_TIMER, &overruns);
+	for (i = 0; i < 2; i++)
+		exp[i] = rec_tid_expirations(s[i].tid);
+	share_user = 100.0 * ut[1] / (ut[0] + ut[1] ?: 1);
+	share_exp = 100.0 * exp[1] / (exp[0] + exp[1] ?: 1);
+	TH_LOG("%d signals + %llu overruns of %llu", n,
+	       (unsigned long long)overruns,
+	       (unsigned long long)g.expirations);
+	TH_LOG("reader: %.1f %% of them, %.1f %% of the user time (%.0f of %.0f ms)",
+	       share_exp, share_user, ut[1] / 1e6, (ut[0] + ut[1]) / 1e6);
+	EXPECT_LE(g.expirations - (n + overruns), itg_slow() ? 20 : 0);
+	ASSERT_LE(200, g.expirations);
+	EXPECT_LE(share_exp, share_user + 15);
+	close(fd);
+	signal(SIGVTALRM, SIG_DFL);
 }
 
 /*
