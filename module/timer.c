@@ -871,6 +871,17 @@ static const struct itg_ran *itg_ran_of(const struct itg_timer *t, pid_t tid)
 }
 
 /*
+ * Of a slice of @ns, @part of it (all of it, or its user part for
+ * VIRTUAL): as much as falls in the window's @span, the slice's last ns.
+ */
+static u64 itg_in_span(u64 ns, u64 part, u64 span)
+{
+	if (ns <= span)
+		return part;
+	return mul_u64_u64_div_u64(part, span, ns);
+}
+
+/*
  * The user part of @used ns that member @r used since the last callback,
  * whose utime and stime are @ut and @st now: what it added to the VIRTUAL
  * clock, as itg_cpu_read() estimates it.
@@ -929,7 +940,9 @@ static void itg_cpu_window(struct itg_timer *t,
 						    pick->on_ut[i],
 						    pick->on_st[i]);
 		} else {
-			used = virt ? pick->on_user[i] : pick->on_slice[i];
+			used = itg_in_span(pick->on_slice[i],
+					   virt ? pick->on_user[i] :
+					   pick->on_slice[i], span);
 		}
 		itg_window_add(w, pick->on[i], min(used, span),
 			       pick->on_free_mask & BIT(i));
@@ -956,20 +969,22 @@ static void itg_cpu_window(struct itg_timer *t,
 	for (seq = t->left_seq + 1; all && seq != end + 1; seq++) {
 		const struct itg_left *l = &grp->left[seq % ITG_LEFT_SLOTS];
 		pid_t tid;
-		u64 ns;
+		u64 ns, user;
 
 		/* 0: being written (the probe never numbers a slice 0). */
 		if (!seq || READ_ONCE(l->seq) != seq)
 			continue;
 		smp_rmb();	/* the number before the fields */
 		tid = READ_ONCE(l->tid);
-		ns = virt ? READ_ONCE(l->user) : READ_ONCE(l->ns);
+		ns = READ_ONCE(l->ns);
+		user = READ_ONCE(l->user);
 		smp_rmb();	/* the fields before the second look */
 		if (READ_ONCE(l->seq) != seq || itg_ran_of(t, tid) ||
 		    (!itg_tid_in(pick->on, pick->nr_on, tid) &&
 		     !itg_takes(t, itg_member(t, tid))))
 			continue;
-		itg_window_add(w, tid, min(ns, span), false);
+		itg_window_add(w, tid, itg_in_span(ns, virt ? user : ns, span),
+			       false);
 	}
 	t->left_seq = end;
 	t->window_at = now;
@@ -1007,7 +1022,7 @@ static pid_t itg_cpu_away(struct itg_timer *t, ktime_t now)
 	return task_pid_nr(current);
 }
 
-/* One of @w's members, drawn in proportion to the CPU time it used. */
+/* One of @w's members, drawn in proportion to its weight (the time used). */
 static unsigned int itg_window_draw(struct itg_timer *t,
 				    const struct itg_window *w)
 {
@@ -1025,7 +1040,8 @@ static unsigned int itg_window_draw(struct itg_timer *t,
  * profiler that ignores si_overrun (gperftools) would lose in a fold.
  *
  * The expirations a callback finds fell in the window since the last
- * one: each goes to a member drawn in proportion to the CPU time it used
+ * one: each goes to a member drawn in proportion to the CPU time (VIRTUAL:
+ * the user time) it used
  * there (itg_cpu_window(): those on a CPU then or now, and the slices of
  * others that began and ended in between), the clock being the sum of
  * that time, so that the draw is a fair sample of where the CPU time
@@ -1069,7 +1085,7 @@ static enum itg_notify itg_cpu_deliver(struct itg_timer *t,
 	itg_cpu_window(t, pick, &w, now, n);
 	if (n && nr && itg_cpu_on_time(t, pick->offered_on) && w.total) {
 		/*
-		 * Each expiry to a member drawn in proportion to the CPU time
+		 * Each expiry to a member drawn in proportion to the time
 		 * it used in the window, the late ones shared that way (the
 		 * rest drawn): owed, unless it is the first and goes to a
 		 * member on a CPU that takes it now and is owed none.

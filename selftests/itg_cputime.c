@@ -584,12 +584,21 @@ TEST(virtual_counts_user_time_prof_counts_all)
 	/*
 	 * VIRTUAL is never ahead of the kernel's own user time by more than
 	 * three ticks: one that counted the system time would be 140 ms or
-	 * more ahead here.  Not "below half of PROF": how much of the loop the
-	 * tick finds in user mode is the host's and the guest's, not ours
-	 * (18 to 40 % in ten local runs; 53 % once in a CI replica, with
-	 * VIRTUAL at 159.5 ms against 159.3 of user time).
+	 * more ahead here.  The kernel's user ticks since the arming are
+	 * what the native ITIMER_VIRTUAL, armed first, counted: the whole
+	 * test, not the loop alone, as VIRTUAL waits at a tick beyond the
+	 * user ticks and may catch up in this loop with user time of the one
+	 * before (a busy host, 6.1-rt: 42.4 ms in the loop for 29.7 of
+	 * rusage's user time, after 118.1 ms in the user loop for 116 native
+	 * ones).  Not "below half of PROF": how much of the loop the tick
+	 * finds in user mode is the host's and the guest's, not ours (18 to
+	 * 40 % in ten local runs; 53 % once in a CI replica).
 	 */
-	EXPECT_LE(v, u + 12 * MS);
+	v = used(fd, ITG_TIMER_VIRTUAL);
+	n = native_used();
+	TH_LOG("since the arming: VIRTUAL %.3f ms, native VIRTUAL %.3f ms",
+	       v / 1e6, n / 1e6);
+	EXPECT_LE(v, n + 12 * MS);
 	native.it_value.tv_sec = 0;
 	setitimer(ITIMER_VIRTUAL, &native, NULL);
 	close(fd);
@@ -629,10 +638,10 @@ static void *spinner_fn(void *arg)
 		zero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
 		buf = malloc(ZERO_READ);
 		if (zero < 0 || !buf)
-			return (void *)1;
+			goto fail;
 	}
 	if (s->go_private && itg_scope(s->fd, ITG_SCOPE_PRIVATE, NULL))
-		return (void *)1;
+		goto fail;
 	/* Before the arming: a stall in it counts in its CPU time. */
 	held_start(&s->held);
 	prev = tsc();
@@ -640,7 +649,7 @@ static void *spinner_fn(void *arg)
 		s->cpu_at_arm = thread_cpu();
 		if (itg_set(s->fd, ITG_TIMER_PROF, s->private_prof, 0, 0, 0,
 			    NULL))
-			return (void *)1;
+			goto fail;
 	}
 	atomic_fetch_add(&spin_ready, 1);
 	while (!atomic_load(&spin_stop)) {
@@ -683,6 +692,13 @@ static void *spinner_fn(void *arg)
 		close(zero);
 	free(buf);
 	return NULL;
+fail:
+	/* Ready, without its work: the test sees what it did not do. */
+	if (zero >= 0)
+		close(zero);
+	free(buf);
+	atomic_fetch_add(&spin_ready, 1);
+	return (void *)1;
 }
 
 static void spin_start(struct __test_metadata *_metadata, struct spinner *s,
@@ -1058,9 +1074,11 @@ static void check_shares(struct __test_metadata *_metadata, uint32_t flags,
 		/*
 		 * The main thread sleeps but for arming and disarming: a
 		 * signal there only at those moments, when it may be the one
-		 * running, and the disarm's own for what was still owed.
+		 * running, and the disarm's own for what was still owed;
+		 * at most one more per ms of its CPU time (a busy host held
+		 * its vCPU there for 12 ms: 6 signals).
 		 */
-		EXPECT_LE(sig[0], 3);
+		EXPECT_LE(sig[0], 3 + cpu[0] / MS);
 	}
 	close(fd);
 	signal(SIGPROF, SIG_DFL);
@@ -1147,10 +1165,10 @@ TEST(prof_expirations_follow_the_cpu_time_of_short_bursts)
 	signal(SIGPROF, SIG_DFL);
 }
 
-/* User time of thread @tid (the kernel's ticks), from /proc. */
+/* User time of thread @tid (the kernel's ticks), from /proc; else -1. */
 static uint64_t task_utime(pid_t tid)
 {
-	unsigned long long ut = 0;
+	unsigned long long ut;
 	char path[64], buf[1024], *p;
 	ssize_t len;
 	int fd;
@@ -1158,17 +1176,17 @@ static uint64_t task_utime(pid_t tid)
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return UINT64_MAX;
 	len = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (len <= 0)
-		return 0;
+		return UINT64_MAX;
 	buf[len] = '\0';
 	/* Field 14 (utime): the 12th after the command's closing ")". */
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu",
 			 &ut) != 1)
-		return 0;
+		return UINT64_MAX;
 	return ut * SEC / sysconf(_SC_CLK_TCK);
 }
 
@@ -1178,8 +1196,9 @@ static uint64_t task_utime(pid_t tid)
  * kernel's tick sends the native one to the thread it found in user mode.
  * A thread spinning in user mode beside one that lives in read(2) of
  * /dev/zero (system time but for a few percent), VIRTUAL every 1 ms for
- * 2 s: the reader's share of the expirations at most its share of the
- * user time (the kernel's ticks) plus 15 points.  0.5.3 weighed the
+ * 2 s: the reader's share of the signals (and of the expirations, where
+ * the host did not hold the vCPUs) at most its share of the user time
+ * (the kernel's ticks) plus 15 points.  0.5.3 weighed the
  * members by their CPU time, user and system: the reader got 47.7 % of
  * them for 2.4 % of the user time (seen); 0.5.4: 2.4 % for 0.5 %.
  */
@@ -1187,8 +1206,8 @@ TEST(virtual_expirations_follow_the_threads_user_time)
 {
 	struct spinner s[2] = { {}, { .read_zero = true } };
 	int fd = itg_open(O_CLOEXEC), n, i;
-	uint64_t ut[2], exp[2], overruns;
-	double share_user, share_exp;
+	uint64_t ut[2], ut1[2], exp[2], overruns, cpu, spun;
+	double share_user, share_exp, share_sig;
 	struct itg_timer_get g;
 
 	ASSERT_LE(0, fd);
@@ -1197,28 +1216,57 @@ TEST(virtual_expirations_follow_the_threads_user_time)
 	spin_start(_metadata, s, 2, fd);
 	for (i = 0; i < 2; i++)
 		ut[i] = task_utime(s[i].tid);
+	/* Clock 1 is the spinner's, 2 the reader's. */
+	spun = now_ns(spin_clocks[1]);
+	cpu = now_ns(spin_clocks[2]);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, MS, MS, 0, 0, NULL));
 	sleep_ns(2 * SEC);
 	sig_block(SIGVTALRM, SIG_BLOCK);
 	ASSERT_EQ(0, itg_set(fd, ITG_TIMER_VIRTUAL, 0, 0, 0, 0, NULL));
 	ASSERT_EQ(0, itg_get(fd, ITG_TIMER_VIRTUAL, &g));
+	cpu = now_ns(spin_clocks[2]) - cpu;
+	spun = now_ns(spin_clocks[1]) - spun;
 	for (i = 0; i < 2; i++)
-		ut[i] = task_utime(s[i].tid) - ut[i];
+		ut1[i] = task_utime(s[i].tid);
 	spin_join(s, 2);
+	for (i = 0; i < 2; i++) {
+		ASSERT_NE(UINT64_MAX, ut[i]);
+		ASSERT_NE(UINT64_MAX, ut1[i]);
+		ut[i] = ut1[i] - ut[i];
+	}
+	/* The reader read all along: a tenth of a CPU at least. */
+	TH_LOG("the reader's CPU time: %.0f ms", cpu / 1e6);
+	ASSERT_LE(200 * MS, cpu);
 	sig_block(SIGVTALRM, SIG_UNBLOCK);
 	n = rec_sum(SIGVTALRM, SI_TIMER, &overruns);
 	for (i = 0; i < 2; i++)
 		exp[i] = rec_tid_expirations(s[i].tid);
 	share_user = 100.0 * ut[1] / (ut[0] + ut[1] ?: 1);
 	share_exp = 100.0 * exp[1] / (exp[0] + exp[1] ?: 1);
+	share_sig = 100.0 * rec_tid(s[1].tid) /
+		    (rec_tid(s[0].tid) + rec_tid(s[1].tid) ?: 1);
 	TH_LOG("%d signals + %llu overruns of %llu", n,
 	       (unsigned long long)overruns,
 	       (unsigned long long)g.expirations);
 	TH_LOG("reader: %.1f %% of them, %.1f %% of the user time (%.0f of %.0f ms)",
 	       share_exp, share_user, ut[1] / 1e6, (ut[0] + ut[1]) / 1e6);
+	TH_LOG("signals and expirations: spinner %d, %llu; reader %d, %llu",
+	       rec_tid(s[0].tid), (unsigned long long)exp[0],
+	       rec_tid(s[1].tid), (unsigned long long)exp[1]);
 	EXPECT_LE(g.expirations - (n + overruns), itg_slow() ? 20 : 0);
 	ASSERT_LE(200, g.expirations);
-	EXPECT_LE(share_exp, share_user + 15);
+	/*
+	 * Not judged where the host held the spinner's vCPU: its signals
+	 * stay pending, later expirations fold into them wherever they are,
+	 * the reader's included, and the timer backs off to a draw among
+	 * the members on a CPU (stress-ng on both host cores: 12.9 to 50 %
+	 * of the expirations, 6 to 36 % of the signals, for 1.3 to 4.6 % of
+	 * the user time; held 54 to 100 % of the spinner's CPU time).
+	 */
+	if (!host_held(_metadata, s, 1, spun)) {
+		EXPECT_LE(share_sig, share_user + 15);
+		EXPECT_LE(share_exp, share_user + 15);
+	}
 	close(fd);
 	signal(SIGVTALRM, SIG_DFL);
 }
@@ -1335,16 +1383,20 @@ static int late_sample(struct __test_metadata *_metadata, int fd,
 			  0.5 * cpu[1] * (exp[0] + exp[1]));
 	}
 	/*
-	 * The sleeper: expirations only for CPU time of its own.  It sleeps
+	 * The sleeper: signals only for CPU time of its own.  It sleeps
 	 * through the sample, but may still be on its way to sleep at the
 	 * arming, and a vCPU the host holds there counts as its time (2
 	 * signals under stress-ng on both host cores).  A handler's time
 	 * adds too: each misdirected signal raises the bound by far less
-	 * than its one expiry.
+	 * than its one expiry.  Signals, not expirations: one pending while
+	 * the host holds the sleeper's vCPU takes what expires meanwhile (3
+	 * signals, 9 expirations for 0.9 ms of CPU under stress-ng).
 	 */
 	if (!itg_slow() && !itg_rt())
-		EXPECT_LE(rec_tid_expirations(s[2].tid), 3 + 2 * cpu[2] / MS)
-			TH_LOG("the sleeper: %.3f ms CPU", cpu[2] / 1e6);
+		EXPECT_LE(rec_tid(s[2].tid), 3 + 2 * cpu[2] / MS)
+			TH_LOG("the sleeper: %.3f ms CPU, %llu expirations",
+			       cpu[2] / 1e6,
+			       (unsigned long long)rec_tid_expirations(s[2].tid));
 	return g.expirations ? (int)(100 * overruns / g.expirations) : -1;
 }
 
