@@ -1150,13 +1150,18 @@ TEST(prof_expirations_follow_the_cpu_time_of_short_bursts)
 	/*
 	 * The sleeper wakes every 1.5 s for a few microseconds, a slice
 	 * drawn as rarely; but a vCPU that the host holds then counts as its
-	 * CPU time (1.5 ms, and 2 expirations, seen once), and so does the
-	 * debug kernel's slow way back to sleep (4 seen): at most its time,
-	 * and a late callback's share.
+	 * CPU time (1.5 ms, and 2 expirations, seen once): at most its time,
+	 * and a late callback's share.  In signals: one pending while its
+	 * vCPU is held takes what expires meanwhile.  Not on the debug
+	 * kernel, where a signal takes longer than the period and the
+	 * sleeper that took one runs its handler on (7.5 ms of CPU, 43
+	 * expirations in a CI replica, where most of them fold: 1,268
+	 * signals for 3,312), as in check_shares().
 	 */
-	TH_LOG("the sleeper: %.3f ms CPU, %llu expirations", cpu[2] / 1e6,
-	       (unsigned long long)exp[2]);
-	EXPECT_LE(exp[2], 3 + 2 * cpu[2] / MS);
+	TH_LOG("the sleeper: %.3f ms CPU, %d signals, %llu expirations",
+	       cpu[2] / 1e6, rec_tid(s[2].tid), (unsigned long long)exp[2]);
+	if (!itg_slow())
+		EXPECT_LE(rec_tid(s[2].tid), 3 + 2 * cpu[2] / MS);
 	if (!itg_slow() && !host_held(_metadata, s, 2, cpu[0] + cpu[1])) {
 		EXPECT_GE(share_exp, 0.88 * share_cpu);
 		EXPECT_LE(share_exp, 1.25 * share_cpu);
