@@ -36,6 +36,12 @@ cmdline+=" softlockup_panic=1 softlockup_all_cpu_backtrace=1 hung_task_panic=1"
 # stall detector (about 21 s) is what sees it; it panics the guest.
 cmdline+=" sysctl.kernel.panic_on_rcu_stall=1 hardlockup_panic=1"
 cmdline+=" mitigations=off nokaslr itg.nonce=$nonce"
+# The TSC is never marked unstable at run time: 6.12's clocksource
+# watchdog did so 18 to 22 s into most runs under TCG (a stalled vCPU
+# looks like skew), and that flips sched_clock's static key, code patched
+# while both CPUs run; a CI replica died of it (Oops: int3 at
+# sched_clock_cpu+0x9 on 6.12-rt), as the module's own patching did.
+cmdline+=" tsc=reliable"
 # The sched_switch trace event on from boot, switched on while one CPU
 # runs: its probe and the comm recorder's make two on the tracepoint, so
 # the module's probe is a third and its load and unload patch no code in

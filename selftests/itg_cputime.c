@@ -151,7 +151,7 @@ static void tsc_at(uint64_t *c, uint64_t *m)
 
 static void held_calibrate(void)
 {
-	uint64_t c0, m0, c1, m1;
+	uint64_t c0 = 0, m0 = 0, c1 = 0, m1 = 0;
 
 	if (!tsc())
 		return;
